@@ -1,0 +1,21 @@
+"""inpaintkit: semantic inpainting of faces with a refinement GAN, as a teaching kit.
+
+One module per idea of the paper (Malesevic, Mayer, Gu, Timofte):
+``data`` (CelebA framing), ``masks`` (the six hole patterns, §3.3), ``dcgan`` (Eq. 1, §3.2),
+``losses`` (Eq. 3–5), ``inpainting`` (Eq. 2), ``blending`` (Eq. 6), ``refinement`` (Eq. 7–9),
+``pipeline`` (Fig. 8), ``shortcomings`` (§1.4), ``metrics`` (§3.4), ``evaluation`` (Tables 1, 2),
+``widgets`` and ``plotting`` for the notebooks. Settings: :mod:`inpaintkit.config`.
+"""
+from .config import budget, fast_mode, setup
+
+__version__ = "0.1.0"
+
+
+def load_pretrained():
+    """The shipped (G, D) trained on CelebA; see ``inpaintkit/weights/MODEL_CARD.md``."""
+    from .dcgan import load_pretrained as _load
+
+    return _load()
+
+
+__all__ = ["budget", "fast_mode", "load_pretrained", "setup", "__version__"]

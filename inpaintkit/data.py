@@ -1,0 +1,285 @@
+"""CelebA faces at 64×64, framed as in DCGAN and Yeh et al. (§3.1 of the paper).
+
+An aligned CelebA crop is 178×218. The usual DCGAN framing takes its central 108×108 and
+resizes it to 64×64. A scaled copy (say 89×109) holds the same face, so the crop box is scaled
+with the image: the central 54×54 of an 89×109 file. Pixels come out as float32 in [−1, 1]
+(the generator's tanh range), NHWC.
+
+Where the data is: ``INPAINTKIT_DATA`` (see :mod:`inpaintkit.config`). When it is unset the kit
+runs on a small built-in set of sample faces (scikit-image's astronaut photograph, public domain,
+framed the same way) and says so once.
+"""
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import config
+from .storage import atomic_path
+
+IMAGE_SIZE = 64
+ORIGINAL_SIZE = (178, 218)  # width, height of CelebA's aligned crops
+FACE_BOX = 108              # side of the central square taken from a 178×218 crop
+IMAGE_FOLDER = "img_align_celeba"
+PARTITION_FILE = "list_eval_partition.txt"
+PARTITIONS = {"train": 0, "validation": 1, "test": 2}
+_ALIASES = {"val": "validation", "valid": "validation", "eval": "validation"}
+# CelebA's official id ranges, used when list_eval_partition.txt is absent.
+_ID_RANGES = {0: (1, 162770), 1: (162771, 182637), 2: (182638, 202599)}
+_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp"}
+_LOADER_VERSION = "1"  # bump when framing or decoding changes: old caches are then ignored
+
+
+class DataError(ValueError):
+    """The data folder or one of its files is not what the kit can read."""
+
+
+def to_unit_range(images_uint8: np.ndarray) -> np.ndarray:
+    """uint8 [0, 255] → float32 [−1, 1]."""
+    return images_uint8.astype(np.float32) / 127.5 - 1.0
+
+
+def to_uint8(images: np.ndarray) -> np.ndarray:
+    """float [−1, 1] → uint8 [0, 255], rounded and clipped."""
+    return np.clip(np.rint((np.asarray(images, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def frame_face(image: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
+    """Take the central 108/178 of the width as a square and resize it to ``size``; float in [0, 1].
+
+    Works at any scale of the 178×218 aligned crop: the box is scaled with the image, kept at
+    sub-pixel precision, and a downscale is anti-aliased (σ = (scale − 1)/2, as skimage's resize).
+    """
+    from skimage.filters import gaussian
+    from skimage.transform import AffineTransform, warp
+    from skimage.util import img_as_float32
+
+    image = img_as_float32(image)
+    height, width = image.shape[:2]
+    scale_to_original = min(width / ORIGINAL_SIZE[0], height / ORIGINAL_SIZE[1])
+    side = FACE_BOX * scale_to_original
+    left, top = (width - side) / 2, (height - side) / 2
+    step = side / size  # input pixels per output pixel
+    if step > 1:
+        image = gaussian(image, sigma=(step - 1) / 2, channel_axis=-1, mode="nearest", preserve_range=True)
+    # Output pixel c has its centre at left + (c + ½)·step in edge coordinates; skimage's
+    # coordinates put pixel centres on integers, hence the −½.
+    to_input = AffineTransform(scale=step, translation=(left + step / 2 - 0.5, top + step / 2 - 0.5))
+    framed = warp(image, to_input, output_shape=(size, size), order=1, mode="edge")
+    return np.clip(framed, 0.0, 1.0).astype(np.float32)
+
+
+def read_rgb(path: Path) -> tuple[np.ndarray, str | None]:
+    """Read an image file as H×W×3; also return a note when it had to be converted (grayscale, alpha)."""
+    from skimage import io
+    from skimage.color import gray2rgb
+
+    try:
+        image = io.imread(path)
+    except Exception as error:  # imageio raises many types for a damaged file
+        raise DataError(f"cannot read image {path}: {error.__class__.__name__}: {error}") from None
+    note = None
+    if image.ndim == 2:
+        image, note = gray2rgb(image), "grayscale"
+    elif image.ndim == 3 and image.shape[-1] == 4:
+        image, note = image[..., :3], "alpha channel dropped"
+    if image.ndim != 3 or image.shape[-1] != 3:
+        raise DataError(f"{path} has shape {image.shape}, not an RGB or grayscale image")
+    if min(image.shape[:2]) < 16:
+        raise DataError(f"{path} is {image.shape[1]}×{image.shape[0]} pixels, too small to frame a face")
+    return image, note
+
+
+def _partition_name(partition: str) -> str:
+    name = _ALIASES.get(partition.lower(), partition.lower())
+    if name not in PARTITIONS and name != "all":
+        raise DataError(f"unknown partition {partition!r}: use one of train, validation, test, all")
+    return name
+
+
+def celeba_root(required: bool = False) -> Path | None:
+    """The folder named by ``INPAINTKIT_DATA``, checked; None when the variable is unset.
+
+    A variable that names a folder without ``img_align_celeba/`` is an error, not a silent fallback.
+    """
+    root = config.data_dir()
+    if root is None:
+        if required:
+            raise DataError(f"no CelebA folder: set {config.ENV_DATA} to a folder holding {IMAGE_FOLDER}/")
+        return None
+    _image_folder(root)
+    return root
+
+
+def _image_folder(root: Path) -> Path:
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(f"data folder {root} does not exist")
+    folder = root / IMAGE_FOLDER
+    if not folder.is_dir():
+        raise DataError(f"data folder {root} has no {IMAGE_FOLDER}/ subfolder (CelebA's layout)")
+    return folder
+
+
+def _read_partition_file(path: Path) -> dict[str, int]:
+    table: dict[str, int] = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 2 or parts[1] not in {"0", "1", "2"}:
+            raise DataError(f"{path}:{number}: expected '<file> <0|1|2>', got {line!r}")
+        table[parts[0]] = int(parts[1])
+    return table
+
+
+def list_images(root: Path, partition: str = "train", count: int | None = None) -> list[Path]:
+    """Image files of one partition in a deterministic (sorted) order, the first ``count`` of them."""
+    name = _partition_name(partition)
+    folder = _image_folder(root)
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in _EXTENSIONS)
+    if not files:
+        raise DataError(f"{folder} holds no image files (.jpg, .png)")
+    if name != "all":
+        wanted = PARTITIONS[name]
+        table_path = Path(root) / PARTITION_FILE
+        if table_path.exists():
+            table = _read_partition_file(table_path)
+            files = [p for p in files if table.get(p.name) == wanted]
+        else:
+            low, high = _ID_RANGES[wanted]
+            files = [p for p in files if p.stem.isdigit() and low <= int(p.stem) <= high]
+        if not files:
+            raise DataError(f"no image of the {name} partition in {folder}")
+    if count is not None:
+        if count < 1:
+            raise DataError(f"count must be at least 1, got {count}")
+        files = files[:count]
+    return files
+
+
+def _cache_key(files: list[Path]) -> str:
+    digest = hashlib.sha256(f"v{_LOADER_VERSION}:{IMAGE_SIZE}".encode())
+    for path in files:
+        stat = path.stat()
+        digest.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:20]
+
+
+@dataclass
+class LoadReport:
+    """What a load skipped or converted, so that nothing is dropped silently."""
+
+    loaded: int = 0
+    skipped: list[str] | None = None
+    converted: list[str] | None = None
+    from_cache: bool = False
+
+
+def decode_files(files: list[Path], progress: bool = True) -> tuple[np.ndarray, LoadReport]:
+    """Decode and frame files to uint8 64×64×3; unreadable files are skipped and counted."""
+    from tqdm.auto import tqdm
+
+    report = LoadReport(skipped=[], converted=[])
+    out = []
+    for path in tqdm(files, desc="decoding faces", disable=not progress or len(files) < 200, leave=False):
+        try:
+            image, note = read_rgb(path)
+        except DataError as error:
+            report.skipped.append(str(error))
+            continue
+        if note:
+            report.converted.append(f"{path.name}: {note}")
+        out.append(to_uint8(frame_face(image) * 2 - 1))
+    if report.skipped:
+        warnings.warn(f"skipped {len(report.skipped)} unreadable file(s) of {len(files)}; "
+                      f"first: {report.skipped[0]}", stacklevel=3)
+    if report.converted:
+        warnings.warn(f"converted {len(report.converted)} file(s) to RGB; first: {report.converted[0]}",
+                      stacklevel=3)
+    if not out:
+        raise DataError(f"none of the {len(files)} file(s) could be read; first problem: {report.skipped[0]}")
+    report.loaded = len(out)
+    return np.stack(out), report
+
+
+def load_celeba(root: Path | str | None = None, partition: str = "train", count: int | None = None,
+                *, cache: bool = True, progress: bool = True) -> np.ndarray:
+    """Faces of one CelebA partition as float32 (N, 64, 64, 3) in [−1, 1].
+
+    The decoded array is cached (uint8 ``.npy`` under ``INPAINTKIT_CACHE``) under a key made of
+    the selected files' paths, sizes and modification times, so a changed source rebuilds it.
+    """
+    root = Path(root) if root is not None else celeba_root(required=True)
+    files = list_images(root, partition, count)
+    cache_file = config.cache_dir() / f"celeba64-{_cache_key(files)}.npy"
+    if cache and cache_file.exists():
+        try:
+            return to_unit_range(np.load(cache_file))
+        except (OSError, ValueError):
+            cache_file.unlink(missing_ok=True)  # damaged cache: rebuild it
+    images, _ = decode_files(files, progress=progress)
+    if cache:
+        with atomic_path(cache_file) as tmp:
+            np.save(tmp, images)
+    return to_unit_range(images)
+
+
+_SAMPLE_NOTICE_SHOWN = False
+
+
+def sample_faces(count: int | None = None) -> np.ndarray:
+    """The built-in faces: scikit-image's astronaut (public domain) and its mirror image.
+
+    The photo is cut to a 178×218 box placed like a CelebA aligned crop (eyes level, face
+    centred), then framed with :func:`frame_face`, so it looks like the training data.
+    """
+    from skimage import data as skdata
+
+    photo = skdata.astronaut()
+    # A 178×218-shaped box (scaled 1.25×) around the face: eyes at about 45 % of the height.
+    x0, y0, scale = 95, 10, 1.25
+    crop = photo[y0:y0 + round(218 * scale), x0:x0 + round(178 * scale)]
+    face = frame_face(crop) * 2 - 1
+    faces = np.stack([face, face[:, ::-1]]).astype(np.float32)
+    faces = to_unit_range(to_uint8(faces))
+    if count is not None:
+        faces = np.resize(faces, (count,) + faces.shape[1:]) if count > len(faces) else faces[:count]
+    return faces
+
+
+def load_faces(partition: str = "validation", count: int | None = None, *, progress: bool = True) -> np.ndarray:
+    """CelebA faces when ``INPAINTKIT_DATA`` is set, else the built-in sample faces (said once)."""
+    global _SAMPLE_NOTICE_SHOWN
+    root = celeba_root()
+    if root is not None:
+        return load_celeba(root, partition, count, progress=progress)
+    _partition_name(partition)  # a wrong name is an error either way
+    if not _SAMPLE_NOTICE_SHOWN:
+        print(f"inpaintkit: {config.ENV_DATA} is not set, so the built-in sample faces are used "
+              f"(scikit-image's astronaut photo). Point {config.ENV_DATA} at a CelebA download for real data.")
+        _SAMPLE_NOTICE_SHOWN = True
+    return sample_faces(count)
+
+
+def train_dataset(images: np.ndarray, batch_size: int = 64, *, seed: int = 0, epoch: int = 0,
+                  skip_batches: int = 0):
+    """A tf.data pipeline for one epoch: shuffled by (seed, epoch), batched (drop remainder), prefetched.
+
+    Shuffling is seeded per epoch, so a resumed run sees exactly the batches it would have seen;
+    ``skip_batches`` drops the batches an interrupted epoch already used.
+    """
+    import tensorflow as tf
+
+    if len(images) < batch_size:
+        raise DataError(f"{len(images)} images are fewer than one batch of {batch_size}")
+    order = np.random.default_rng([seed, epoch]).permutation(len(images))
+    dataset = tf.data.Dataset.from_tensor_slices(order)
+    dataset = dataset.batch(batch_size, drop_remainder=True).skip(skip_batches)
+    table = tf.constant(images)
+    dataset = dataset.map(lambda idx: tf.gather(table, idx), num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)
