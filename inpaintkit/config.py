@@ -55,16 +55,20 @@ class Budget:
     fit_steps: int         # held-out fit of z to whole faces (model card: 500)
     eval_images: int       # images per pattern in live evaluations
     demo_images: int       # faces shown in notebook panels
+    demo_train_images: int  # the short training run of notebook 01
+    demo_train_steps: int
 
     @staticmethod
     def paper() -> "Budget":
         return Budget(epochs=25, train_images=None, batch_size=64, inpaint_steps=1500,
-                      refine_steps=1500, fit_steps=500, eval_images=100, demo_images=8)
+                      refine_steps=1500, fit_steps=500, eval_images=100, demo_images=8,
+                      demo_train_images=2048, demo_train_steps=64)
 
     @staticmethod
     def fast() -> "Budget":
         return Budget(epochs=1, train_images=256, batch_size=32, inpaint_steps=60,
-                      refine_steps=60, fit_steps=40, eval_images=4, demo_images=4)
+                      refine_steps=60, fit_steps=40, eval_images=4, demo_images=4,
+                      demo_train_images=128, demo_train_steps=8)
 
 
 def budget() -> Budget:

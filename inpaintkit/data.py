@@ -266,7 +266,7 @@ def load_faces(partition: str = "validation", count: int | None = None, *, progr
     return sample_faces(count)
 
 
-def train_dataset(images: np.ndarray, batch_size: int = 64, *, seed: int = 0, epoch: int = 0,
+def train_dataset(images, batch_size: int = 64, *, seed: int = 0, epoch: int = 0,
                   skip_batches: int = 0):
     """A tf.data pipeline for one epoch: shuffled by (seed, epoch), batched (drop remainder), prefetched.
 
@@ -280,6 +280,7 @@ def train_dataset(images: np.ndarray, batch_size: int = 64, *, seed: int = 0, ep
     order = np.random.default_rng([seed, epoch]).permutation(len(images))
     dataset = tf.data.Dataset.from_tensor_slices(order)
     dataset = dataset.batch(batch_size, drop_remainder=True).skip(skip_batches)
-    table = tf.constant(images)
+    # Pass a tf.Tensor to reuse one copy of the images across epochs (a NumPy array is copied).
+    table = images if isinstance(images, tf.Tensor) else tf.constant(images)
     dataset = dataset.map(lambda idx: tf.gather(table, idx), num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)

@@ -44,3 +44,94 @@ def show_grid(images, titles=None, ncols: int = 8, size: float = 1.2, row_titles
         fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
+
+
+def show_architecture(G, D, size: float = 1.0):
+    """A drawing of the two networks' shapes (notebook 01): one box per layer that changes shape."""
+    import matplotlib.pyplot as plt
+
+    from .dcgan import layer_shapes
+
+    fig, axes = plt.subplots(2, 1, figsize=(10 * size, 3.2 * size))
+    for ax, model, title in ((axes[0], G, "generator G"), (axes[1], D, "discriminator D")):
+        shapes = [("input", tuple(model.input_shape[1:]))] + [
+            (name, shape) for name, shape in layer_shapes(model)
+            if not name.startswith(("batch_normalization", "re_lu", "leaky_re_lu"))]
+        ax.set_xlim(0, len(shapes))
+        ax.set_ylim(0, 1)
+        ax.set_axis_off()
+        ax.set_title(title, loc="left")
+        for i, (name, shape) in enumerate(shapes):
+            side = shape[0] if len(shape) == 3 else 1
+            height = 0.25 + 0.6 * (side / 64) ** 0.5 if len(shape) == 3 else 0.2
+            ax.add_patch(plt.Rectangle((i + 0.1, 0.5 - height / 2), 0.8, height, color="#9ecae1", ec="k"))
+            ax.text(i + 0.5, 0.5, "×".join(str(s) for s in shape), ha="center", va="center", fontsize=7)
+            ax.text(i + 0.5, 0.02, name.split("_")[0], ha="center", va="bottom", fontsize=6, color="0.3")
+            if i:
+                ax.annotate("", (i + 0.1, 0.5), (i - 0.1, 0.5), arrowprops=dict(arrowstyle="->"))
+    fig.tight_layout()
+    return fig
+
+
+def plot_gan_history(history: dict, smooth: int = 5):
+    """D's and G's losses and D's mean probabilities per training step (Eq. 1)."""
+    import matplotlib.pyplot as plt
+
+    def smoothed(values):
+        values = np.asarray(values, dtype=float)
+        if len(values) < smooth:
+            return values
+        return np.convolve(values, np.ones(smooth) / smooth, mode="valid")
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3))
+    for key, label in (("d_loss", "D loss"), ("g_loss", "G loss")):
+        left.plot(smoothed(history[key]), label=label)
+    for key, label in (("d_real", "D(real)"), ("d_fake", "D(G(z))")):
+        right.plot(smoothed(history[key]), label=label)
+    left.set_xlabel("step")
+    right.set_xlabel("step")
+    right.set_ylim(0, 1)
+    left.legend()
+    right.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_traces(traces: dict, ylabel: str = "loss", log: bool = False):
+    """Loss traces (steps, N) per label: the mean over images, and the images' range shaded."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3))
+    for label, trace in traces.items():
+        trace = np.asarray(trace, dtype=float)
+        if trace.ndim == 1:
+            trace = trace[:, None]
+        steps = np.arange(1, len(trace) + 1)
+        ax.plot(steps, trace.mean(axis=1), label=label)
+        ax.fill_between(steps, trace.min(axis=1), trace.max(axis=1), alpha=0.2)
+    ax.set_xlabel("step")
+    ax.set_ylabel(ylabel)
+    if log:
+        ax.set_yscale("log")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def show_heatmaps(maps, titles=None, ncols: int = 6, size: float = 1.6, cmap: str = "magma"):
+    """2-D maps (for example the content weights of Eq. 4) with a colour bar each."""
+    import matplotlib.pyplot as plt
+
+    maps = list(maps)
+    nrows = int(np.ceil(len(maps) / ncols))
+    fig, axes = plt.subplots(nrows, min(ncols, len(maps)), figsize=(min(ncols, len(maps)) * size * 1.25,
+                                                                     nrows * size), squeeze=False)
+    for index, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if index < len(maps):
+            image = ax.imshow(np.asarray(maps[index]), cmap=cmap)
+            fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+            if titles is not None:
+                ax.set_title(titles[index])
+    fig.tight_layout()
+    return fig

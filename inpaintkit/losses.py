@@ -1,0 +1,65 @@
+"""The losses of semantic inpainting (Yeh et al., the paper's §1.2, Eq. 3–5).
+
+Eq. 4, weighted content loss:  L_content = Σ_{i∈S} wᵢ·|xᵢ − yᵢ|,  wᵢ = |Hᵢ| / |Hᵢᶜ|
+    Hᵢ and Hᵢᶜ are the missing and the known pixels in the n×n window centred on pixel i.
+    S is the set of KNOWN pixels with at least one hole in their window (the paper's text says
+    "S ⊂ M" with its set names swapped; its prose and Fig. 3 mean the clean pixels near holes).
+    The weight is zero on missing pixels and on known pixels whose window has no hole.
+Eq. 5, perceptual loss:  L_perception = log(1 − D(x)), computed from D's logit ℓ as
+    log(1 − σ(ℓ)) = −softplus(ℓ), which stays finite for any ℓ.
+Eq. 3:  L_inpainting = L_content + λ·L_perception, λ = 0.003.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+LAMBDA = 0.003
+WINDOW = 7  # n of Eq. 4: not printed in the paper; Yeh et al. use 7
+VARIANTS = ("paper", "yeh")
+
+
+def content_weights(known, n: int = WINDOW, variant: str = "paper") -> np.ndarray:
+    """Eq. 4's weights for a mask (64, 64) or a batch (N, 64, 64): float32 (N, 64, 64).
+
+    ``variant="paper"``: wᵢ = |Hᵢ| / |Hᵢᶜ| (missing over known in the window), as Eq. 4 prints it.
+    ``variant="yeh"``: wᵢ = |Hᵢ| / |Wᵢ|, the fraction of holes in the window (Yeh et al.'s code).
+    Windows at the border count only the pixels inside the image. Computed with a box filter
+    (a convolution with an n×n kernel of ones) over the hole indicator.
+    """
+    from scipy.ndimage import uniform_filter
+
+    if not isinstance(n, (int, np.integer)) or n < 3 or n % 2 == 0:
+        raise ValueError(f"the window n must be an odd integer ≥ 3, got {n!r}")
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    known = np.asarray(known, dtype=bool)
+    batch = known if known.ndim == 3 else known[None]
+    holes = (~batch).astype(np.float64)
+    inside = np.ones_like(holes)
+    # uniform_filter with zero padding gives the window mean; times n² it is a count.
+    box = dict(size=(1, n, n), mode="constant", cval=0.0)
+    missing_count = np.rint(uniform_filter(holes, **box) * n * n)
+    window_count = np.rint(uniform_filter(inside, **box) * n * n)
+    known_count = window_count - missing_count
+    denominator = known_count if variant == "paper" else window_count
+    weights = np.where(batch & (missing_count > 0), missing_count / np.maximum(denominator, 1), 0.0)
+    return weights.astype(np.float32)
+
+
+def content_loss(x, y, weights):
+    """Eq. 4 per image: Σᵢ wᵢ·|xᵢ − yᵢ| over pixels and colour channels, shape (N,)."""
+    import tensorflow as tf
+
+    return tf.reduce_sum(weights[..., None] * tf.abs(x - y), axis=[1, 2, 3])
+
+
+def perceptual_loss(logits):
+    """Eq. 5 per image: log(1 − D(x)) = −softplus(ℓ) from D's logit ℓ, shape (N,)."""
+    import tensorflow as tf
+
+    return -tf.nn.softplus(tf.reshape(logits, [-1]))
+
+
+def inpainting_loss(x, y, weights, logits, lam: float = LAMBDA):
+    """Eq. 3 per image: L_content + λ·L_perception."""
+    return content_loss(x, y, weights) + lam * perceptual_loss(logits)

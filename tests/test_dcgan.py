@@ -1,0 +1,166 @@
+"""The DCGAN (Eq. 1, §3.2): shapes, resumable deterministic training, atomic checksummed weights."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inpaintkit import dcgan
+from inpaintkit.storage import atomic_path
+
+SMALL = dict(width=8, batch_size=16, checkpoint_every=3, seed=3)
+
+
+@pytest.fixture(scope="module")
+def faces():
+    return np.random.default_rng(0).uniform(-1, 1, (64, 64, 64, 3)).astype(np.float32)
+
+
+def _weights(result):
+    return result["G"].get_weights() + result["D"].get_weights()
+
+
+def test_paper_architecture_shapes():
+    G, D = dcgan.build_generator(), dcgan.build_discriminator()
+    shapes = dict(dcgan.layer_shapes(G))
+    assert G.input_shape == (None, 100) and G.output_shape == (None, 64, 64, 3)
+    assert (4, 4, 512) in shapes.values() and (8, 8, 256) in shapes.values()
+    assert D.output_shape == (None, 1)
+    conv_channels = [layer.filters for layer in D.layers if layer.__class__.__name__ == "Conv2D"]
+    assert conv_channels == [64, 128, 256, 512]
+    x = G(dcgan.sample_z(2, seed=0), training=False).numpy()
+    assert x.min() >= -1 and x.max() <= 1
+
+
+def test_width_is_a_parameter():
+    G = dcgan.build_generator(width=8)
+    assert dict(dcgan.layer_shapes(G))["reshape"] == (4, 4, 64)
+
+
+def test_sample_z_is_uniform_and_seeded():
+    z = dcgan.sample_z(1000, seed=1)
+    assert z.shape == (1000, 100) and z.min() >= -1 and z.max() <= 1
+    assert abs(z.mean()) < 0.02
+    np.testing.assert_array_equal(z, dcgan.sample_z(1000, seed=1))
+
+
+def test_training_is_deterministic_and_resume_matches_uninterrupted(faces, tmp_path):
+    config = dcgan.TrainConfig(epochs=2, **SMALL)
+    straight = dcgan.train(faces, tmp_path / "a", config, progress=False)
+    again = dcgan.train(faces, tmp_path / "b", config, progress=False)
+    for p, q in zip(_weights(straight), _weights(again)):
+        np.testing.assert_array_equal(p, q)
+    dcgan.train(faces, tmp_path / "c", config, progress=False, max_steps=5)  # stops mid-epoch
+    resumed = dcgan.train(faces, tmp_path / "c", config, progress=False, resume=True)
+    assert resumed["step"] == straight["step"] == 8
+    for p, q in zip(_weights(straight), _weights(resumed)):
+        np.testing.assert_array_equal(p, q)
+    assert straight["history"]["d_loss"][5:] == resumed["history"]["d_loss"]
+
+
+def test_resume_refuses_other_settings_and_fresh_run_refuses_old_checkpoints(faces, tmp_path):
+    dcgan.train(faces, tmp_path, dcgan.TrainConfig(epochs=1, **SMALL), progress=False, max_steps=3)
+    with pytest.raises(FileExistsError, match="resume"):
+        dcgan.train(faces, tmp_path, dcgan.TrainConfig(epochs=1, **SMALL), progress=False)
+    other = dict(SMALL, seed=4)
+    with pytest.raises(ValueError, match="differ"):
+        dcgan.train(faces, tmp_path, dcgan.TrainConfig(epochs=1, **other), progress=False, resume=True)
+
+
+def test_bad_training_input_is_named(tmp_path, faces):
+    with pytest.raises(ValueError, match="shape"):
+        dcgan.train(faces[..., :1], tmp_path, dcgan.TrainConfig(**SMALL), progress=False)
+    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
+        dcgan.train(faces * 255, tmp_path, dcgan.TrainConfig(**SMALL), progress=False)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(PermissionError, match="cannot write"):
+        dcgan.train(faces, blocker / "out", dcgan.TrainConfig(**SMALL), progress=False)
+
+
+KILL_SCRIPT = """
+import sys, numpy as np
+from inpaintkit import config, dcgan
+config.seed_everything(0)
+faces = np.random.default_rng(0).uniform(-1, 1, (64, 64, 64, 3)).astype(np.float32)
+cfg = dcgan.TrainConfig(epochs=40, width=8, batch_size=16, checkpoint_every=2, seed=3)
+r = dcgan.train(faces, sys.argv[1], cfg, resume=True, progress=False, max_steps=int(sys.argv[2]))
+np.savez(sys.argv[1] + "/final.npz", *(r["G"].get_weights() + r["D"].get_weights()))
+"""
+
+
+def test_killed_training_resumes_to_the_same_weights(tmp_path):
+    """SIGKILL a training process at an arbitrary moment; resuming must reach the same weights."""
+    script = tmp_path / "train.py"
+    script.write_text(KILL_SCRIPT)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    subprocess.run([sys.executable, script, str(tmp_path / "straight"), "40"], check=True, env=env)
+    victim = subprocess.Popen([sys.executable, script, str(tmp_path / "killed"), "40"], env=env)
+    checkpoint_state = tmp_path / "killed" / "checkpoints" / "checkpoint"
+    deadline = time.time() + 120
+    while not checkpoint_state.exists() and time.time() < deadline and victim.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.3)  # somewhere in the middle of the next steps or saves
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    subprocess.run([sys.executable, script, str(tmp_path / "killed"), "40"], check=True, env=env)
+    straight = np.load(tmp_path / "straight" / "final.npz")
+    resumed = np.load(tmp_path / "killed" / "final.npz")
+    for key in straight.files:
+        np.testing.assert_array_equal(straight[key], resumed[key])
+
+
+def test_weights_round_trip_and_checksums(tmp_path):
+    G, D = dcgan.build_generator(8), dcgan.build_discriminator(8)
+    dcgan.export_weights(G, D, tmp_path, meta={"width": 8})
+    G2, D2 = dcgan.load_weights(tmp_path)
+    z = dcgan.sample_z(2, seed=0)
+    np.testing.assert_allclose(G(z, training=False), G2(z, training=False))
+    damaged = tmp_path / "generator.weights.h5"
+    data = bytearray(damaged.read_bytes())
+    data[-100] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(dcgan.WeightsError, match="damaged"):
+        dcgan.load_weights(tmp_path)
+    damaged.unlink()
+    with pytest.raises(dcgan.WeightsError, match="missing"):
+        dcgan.load_weights(tmp_path)
+    with pytest.raises(dcgan.WeightsError, match="missing"):
+        dcgan.load_weights(tmp_path / "nowhere")
+
+
+def test_failed_write_leaves_the_old_file(tmp_path):
+    target = tmp_path / "weights.bin"
+    target.write_bytes(b"good")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise RuntimeError("killed mid-write")
+    assert target.read_bytes() == b"good"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_shipped_weights_load_and_beat_an_untrained_generator():
+    manifest = json.loads((dcgan.WEIGHTS_DIR / "manifest.json").read_text())
+    assert manifest["epochs"] == 25 and "non-commercial" in (dcgan.WEIGHTS_DIR / "MODEL_CARD.md").read_text()
+    G, D = dcgan.load_pretrained()
+    from inpaintkit.data import load_faces
+
+    targets = load_faces("validation", 8, progress=False)  # held-out faces (sample faces without data)
+    trained = dcgan.heldout_fit(G, D, targets, steps=60)
+    untrained = dcgan.heldout_fit(dcgan.build_generator(), D, targets, steps=60)
+    assert trained["mean_mse"] < 0.5 * untrained["mean_mse"]
+
+
+def test_cli_reports_a_missing_data_folder(tmp_path, capsys):
+    from inpaintkit.cli import main
+
+    assert main(["train", "--data", str(tmp_path / "absent"), "--out", str(tmp_path / "out")]) == 2
+    assert "does not exist" in capsys.readouterr().err
