@@ -54,23 +54,34 @@ def poisson_operator(kind: str = "paper", size: int = SIZE) -> sp.csr_matrix:
                          shape=(size * size, size * size))
 
 
+@lru_cache(maxsize=4)
+def _normal_matrix(kind: str, size: int) -> sp.csr_matrix:
+    """DᵀD, from which every mask's D_Mᵀ D_M is a submatrix."""
+    D = poisson_operator(kind, size)
+    return (D.T @ D).tocsr()
+
+
 class _Factor:
-    """The LU factor of D_Mᵀ D_M for one mask, and the pieces to build right-hand sides."""
+    """The LU factor of D_Mᵀ D_M for one mask.
+
+    With ỹ = y on known pixels and 0 on missing ones, D_Mᵀ(D x_g − D_K y_K) = [DᵀD (x_g − ỹ)]_M,
+    so one precomputed DᵀD gives both the matrix and the right-hand side.
+    """
 
     def __init__(self, known: np.ndarray, kind: str):
-        D = poisson_operator(kind, known.shape[0]).tocsc()
         flat = known.ravel()
         self.missing = np.flatnonzero(~flat)
         self.known = np.flatnonzero(flat)
-        self.D = D.tocsr()
-        self.D_M = D[:, self.missing]
-        self.D_K = D[:, self.known]
-        self.lu = splu((self.D_M.T @ self.D_M).tocsc())
+        self.Q = _normal_matrix(kind, known.shape[0])
+        # The matrix is symmetric positive definite: a symmetric ordering and no pivoting suit it.
+        self.lu = splu(self.Q[self.missing][:, self.missing].tocsc(), permc_spec="MMD_AT_PLUS_A",
+                       diag_pivot_thresh=0.0, options=dict(SymmetricMode=True))
 
     def solve(self, y_known: np.ndarray, x_g: np.ndarray) -> np.ndarray:
         """Missing-pixel values for several columns (channels × images) at once."""
-        rhs = self.D_M.T @ (self.D @ x_g - self.D_K @ y_known)
-        return self.lu.solve(np.asarray(rhs, dtype=np.float64))
+        difference = x_g.copy()
+        difference[self.known] -= y_known
+        return self.lu.solve(np.asarray((self.Q @ difference)[self.missing], dtype=np.float64))
 
 
 class FactorCache:
@@ -169,3 +180,41 @@ def blend_reference(y, known, x_g, kind: str = "paper", solver: str = "CLARABEL"
 
 
 _TIGHT = {"CLARABEL": dict(tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12, tol_ktratio=1e-10)}
+
+
+def seam_error(images, known) -> np.ndarray:
+    """Mean |xᵢ − xⱼ| (0–255) over 4-neighbour pairs with i known and j missing: how visible the
+    edge of the hole is. Pasting leaves a step there; blending removes it (Fig. 5)."""
+    x = np.asarray(images, dtype=np.float64)
+    x = x[None] if x.ndim == 3 else x
+    known = np.broadcast_to(np.asarray(known, dtype=bool), x.shape[:3])
+    out = []
+    for image, k in zip(x, known):
+        steps = []
+        for a, b, ka, kb in ((image[1:], image[:-1], k[1:], k[:-1]), (image[:, 1:], image[:, :-1], k[:, 1:], k[:, :-1])):
+            edge = ka != kb
+            steps.append(np.abs(a - b)[edge].ravel())
+        out.append(np.concatenate(steps).mean() * 127.5)
+    return np.array(out)
+
+
+def time_solvers(count: int = 64, reference_count: int = 1, seed: int = 0) -> dict[str, float]:
+    """Milliseconds per 64×64×3 image: cvxpy (Eq. 6 as stated), the fast solver with a new mask
+    per image (a factorisation each), and with one mask shared by ``count`` images."""
+    import time
+
+    from .masks import make_mask
+
+    rng = np.random.default_rng(seed)
+    y, x_g = rng.uniform(-1, 1, (2, count, SIZE, SIZE, 3))
+    per_image_masks = np.stack([make_mask(1, seed=seed + i) for i in range(count)])
+    began = time.perf_counter()
+    blend_reference(y[:reference_count], per_image_masks[:reference_count], x_g[:reference_count])
+    cvx = (time.perf_counter() - began) / reference_count
+    began = time.perf_counter()
+    poisson_blend(y, per_image_masks, x_g, cache=FactorCache())
+    own = (time.perf_counter() - began) / count
+    began = time.perf_counter()
+    poisson_blend(y, per_image_masks[0], x_g, cache=FactorCache())
+    shared = (time.perf_counter() - began) / count
+    return {"cvxpy_ms": 1000 * cvx, "fast_own_mask_ms": 1000 * own, "fast_shared_mask_ms": 1000 * shared}

@@ -10,6 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 METRICS = ("MAE", "MSE", "PSNR", "MSSIM")
+# Gaussian σ = 1.5 gives an 11×11 window; like Wang et al.'s code, SSIM is averaged over the
+# windows that lie inside the image, i.e. away from a 5-pixel border.
+_SSIM_BORDER = 5
 
 
 def to_255(images) -> np.ndarray:
@@ -60,10 +63,15 @@ def image_metrics(result, original, known=None, *, region: str = "image") -> dic
         diff = (x[i] - y[i])[select]
         out["MAE"][i] = np.abs(diff).mean()
         out["MSE"][i] = (diff ** 2).mean()
-        _, ssim_map = structural_similarity(x[i], y[i], data_range=255.0, channel_axis=-1,
-                                            gaussian_weights=True, sigma=1.5,
-                                            use_sample_covariance=False, full=True)
-        out["MSSIM"][i] = ssim_map[select].mean()
+        mssim, ssim_map = structural_similarity(x[i], y[i], data_range=255.0, channel_axis=-1,
+                                                gaussian_weights=True, sigma=1.5,
+                                                use_sample_covariance=False, full=True)
+        if region == "image":
+            out["MSSIM"][i] = mssim  # Wang et al.: the mean over windows inside the image
+        else:
+            inside = np.zeros_like(select)
+            inside[_SSIM_BORDER:-_SSIM_BORDER, _SSIM_BORDER:-_SSIM_BORDER] = True
+            out["MSSIM"][i] = ssim_map[select & inside].mean()
     out["PSNR"] = psnr_from_mse(out["MSE"])
     return out
 
