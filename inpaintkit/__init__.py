@@ -18,4 +18,17 @@ def load_pretrained():
     return _load()
 
 
+_MODULES = {"blending", "config", "data", "dcgan", "evaluation", "inpainting", "losses", "masks",
+            "metrics", "pipeline", "plotting", "refinement", "shortcomings", "widgets"}
+
+
+def __getattr__(name: str):
+    """``ik.blending``, ``ik.widgets``, …: modules load on first use (TensorFlow is slow to import)."""
+    if name in _MODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'inpaintkit' has no attribute {name!r}")
+
+
 __all__ = ["budget", "fast_mode", "load_pretrained", "setup", "__version__"]

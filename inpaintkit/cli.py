@@ -92,6 +92,15 @@ def _evaluate(args) -> int:
     return 0
 
 
+def _figures(args) -> int:
+    from . import config
+    from .figures import make_all
+
+    config.seed_everything(args.seed)
+    make_all(args.out, steps=args.steps, seed=args.seed)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="inpaintkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -132,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-table2", action="store_true", help="skip the 3000-step centre run")
     p.add_argument("--out", required=True)
     p.set_defaults(func=_evaluate)
+
+    p = commands.add_parser("figures", help="regenerate every figure in figures/ from code")
+    p.add_argument("--out", default="figures")
+    p.add_argument("--steps", type=int, default=1500, help="steps per stage (paper: 1500)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_figures)
 
     args = parser.parse_args(argv)
     try:

@@ -230,6 +230,8 @@ def load_celeba(root: Path | str | None = None, partition: str = "train", count:
 
 
 _SAMPLE_NOTICE_SHOWN = False
+# A 178×218 box around the astronaut's face, placed like a CelebA aligned crop (checked by eye).
+_SAMPLE_BOX = (120, 0, 1.0)
 
 
 def sample_faces(count: int | None = None) -> np.ndarray:
@@ -241,8 +243,7 @@ def sample_faces(count: int | None = None) -> np.ndarray:
     from skimage import data as skdata
 
     photo = skdata.astronaut()
-    # A 178×218-shaped box (scaled 1.25×) around the face: eyes at about 45 % of the height.
-    x0, y0, scale = 95, 10, 1.25
+    x0, y0, scale = _SAMPLE_BOX
     crop = photo[y0:y0 + round(218 * scale), x0:x0 + round(178 * scale)]
     face = frame_face(crop) * 2 - 1
     faces = np.stack([face, face[:, ::-1]]).astype(np.float32)
@@ -284,3 +285,16 @@ def train_dataset(images, batch_size: int = 64, *, seed: int = 0, epoch: int = 0
     table = images if isinstance(images, tf.Tensor) else tf.constant(images)
     dataset = dataset.map(lambda idx: tf.gather(table, idx), num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def example_raw_image() -> np.ndarray:
+    """One raw aligned crop for notebook 00: the first validation file of ``INPAINTKIT_DATA``,
+    or the built-in sample photo cut like an aligned crop."""
+    root = celeba_root()
+    if root is not None:
+        image, _ = read_rgb(list_images(root, "validation", 1)[0])
+        return image
+    from skimage import data as skdata
+
+    x0, y0, scale = _SAMPLE_BOX
+    return skdata.astronaut()[y0:y0 + round(218 * scale), x0:x0 + round(178 * scale)]

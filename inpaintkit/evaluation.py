@@ -220,3 +220,18 @@ def write_reports(out) -> dict:
                       "\n\n# Table 1 over the hole only\n\n" + table1_markdown(rows, "missing") + "\n")
     atomic_write_text(out / "table2.md", "# Table 2 (centre pattern)\n\n" + note + table2_markdown(rows) + "\n")
     return run
+
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "eval"
+
+
+def load_results(out=RESULTS) -> dict:
+    """The committed evaluation run (rows, settings, tables) or an empty one if none exists yet."""
+    out = Path(out)
+    if not (out / "settings.json").exists():
+        return {"rows": [], "settings": None, "table1": "", "table2": ""}
+    run = collect(out)
+    run["settings"] = json.loads((out / "settings.json").read_text())
+    run["table1"] = (out / "table1.md").read_text() if (out / "table1.md").exists() else ""
+    run["table2"] = (out / "table2.md").read_text() if (out / "table2.md").exists() else ""
+    return run

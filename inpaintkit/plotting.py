@@ -135,3 +135,57 @@ def show_heatmaps(maps, titles=None, ncols: int = 6, size: float = 1.6, cmap: st
                 ax.set_title(titles[index])
     fig.tight_layout()
     return fig
+
+
+def show_framing(raw, framed):
+    """Notebook 00: a raw aligned crop with the central 108/178 box drawn, and the 64×64 face."""
+    import matplotlib.pyplot as plt
+
+    from .data import FACE_BOX, ORIGINAL_SIZE
+
+    raw = np.asarray(raw)
+    height, width = raw.shape[:2]
+    scale = min(width / ORIGINAL_SIZE[0], height / ORIGINAL_SIZE[1])
+    side = FACE_BOX * scale
+    fig, (left, right) = plt.subplots(1, 2, figsize=(5, 3))
+    left.imshow(raw)
+    left.add_patch(plt.Rectangle(((width - side) / 2 - 0.5, (height - side) / 2 - 0.5), side, side,
+                                 fill=False, ec="yellow", lw=2))
+    left.set_title(f"aligned crop {width}×{height}")
+    right.imshow(to_display(framed))
+    right.set_title("framed, 64×64")
+    for ax in (left, right):
+        ax.set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
+def show_sets(image, known, window: int = 7):
+    """The paper's Fig. 2: I_P = I_M ∪ I_Mᶜ, and the set S of known pixels near holes (Eq. 4)."""
+    from .losses import content_weights
+
+    known = np.asarray(known, dtype=bool)
+    near = content_weights(known, n=window)[0] > 0
+    grey = np.full_like(np.asarray(image, np.float32), 0.6)
+    panels = [image, np.where(known[..., None], grey, image), np.where(known[..., None], image, grey),
+              np.where(near[..., None], image, grey)]
+    return show_grid(panels, ncols=4, size=1.8, titles=["I_P (all pixels)", "I_M (missing)",
+                                                        "I_Mᶜ (known)", "I_S (known, near a hole)"])
+
+
+def plot_differences(rows, metric: str = "MAE", region: str = "image"):
+    """Per pattern, the distribution of after − before refinement (Table 1's change, per image)."""
+    import matplotlib.pyplot as plt
+
+    from .masks import pattern
+
+    numbers = sorted({r["pattern"] for r in rows})
+    data = [[r[f"after_{region}_{metric}"] - r[f"before_{region}_{metric}"] for r in rows if r["pattern"] == n]
+            for n in numbers]
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.boxplot(data, showfliers=False)
+    ax.set_xticks(range(1, len(numbers) + 1), [f"({n}) {pattern(n).key}" for n in numbers], rotation=20)
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.set_ylabel(f"{metric} after − before")
+    fig.tight_layout()
+    return fig
