@@ -17,7 +17,7 @@ def images():
 def test_fast_solver_matches_cvxpy(pattern, images):
     y, x_g = images
     known = masks.make_mask(pattern, seed=pattern)
-    fast = blending.poisson_blend(y[:1], known, x_g[:1])
+    fast = blending.poisson_blend(y[:1], known, x_g[:1], clip=False)
     reference = blending.blend_reference(y[:1], known, x_g[:1])
     assert np.abs(fast - reference).max() < 1e-6
 
@@ -25,7 +25,7 @@ def test_fast_solver_matches_cvxpy(pattern, images):
 def test_fast_solver_matches_cvxpy_with_the_plain_laplacian(images):
     y, x_g = images
     known = masks.make_mask(1, seed=3)
-    fast = blending.poisson_blend(y[:1], known, x_g[:1], kind="laplacian")
+    fast = blending.poisson_blend(y[:1], known, x_g[:1], kind="laplacian", clip=False)
     reference = blending.blend_reference(y[:1], known, x_g[:1], kind="laplacian")
     assert np.abs(fast - reference).max() < 1e-6
 
@@ -55,9 +55,10 @@ def test_shared_mask_is_factorised_once_and_equals_per_image_solves():
     y, x_g = rng.uniform(-1, 1, (8, 64, 64, 3)), rng.uniform(-1, 1, (8, 64, 64, 3))
     known = masks.make_mask(1, seed=7)
     cache = blending.FactorCache()
-    together = blending.poisson_blend(y, known, x_g, cache=cache)
+    together = blending.poisson_blend(y, known, x_g, cache=cache, clip=False)
     assert (cache.misses, cache.hits) == (1, 0)
-    one_by_one = np.concatenate([blending.poisson_blend(y[i:i + 1], known, x_g[i:i + 1]) for i in range(8)])
+    one_by_one = np.concatenate([blending.poisson_blend(y[i:i + 1], known, x_g[i:i + 1], clip=False)
+                                 for i in range(8)])
     np.testing.assert_allclose(together, one_by_one, atol=1e-6)
 
 
@@ -83,3 +84,14 @@ def test_bad_input_is_named(images):
         blending.poisson_blend(y * np.nan, masks.make_mask(5), x_g)
     with pytest.raises(ValueError, match="kind"):
         blending.poisson_blend(y, masks.make_mask(5), x_g, kind="sobel")
+
+
+def test_the_blend_is_clipped_to_the_image_range_unless_asked_not_to():
+    rng = np.random.default_rng(2)
+    y = rng.uniform(-1, 1, (1, 64, 64, 3))
+    x_g = rng.uniform(-1, 1, (1, 64, 64, 3)) * 3  # strong gradients make the exact solution overshoot
+    known = masks.make_mask(2, seed=0)
+    exact = blending.poisson_blend(y, known, x_g, clip=False)
+    assert np.abs(exact).max() > 1
+    clipped = blending.poisson_blend(y, known, x_g)
+    np.testing.assert_array_equal(clipped, np.clip(exact, -1, 1))

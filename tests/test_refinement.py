@@ -5,19 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from inpaintkit import config, dcgan, masks, pipeline, refinement, shortcomings
-
-
-@pytest.fixture(scope="module")
-def models():
-    config.seed_everything(0)
-    return dcgan.build_generator(16), dcgan.build_discriminator(16)
-
-
-@pytest.fixture(scope="module")
-def faces(models):
-    G, _ = models
-    return G(dcgan.sample_z(3, seed=42), training=False).numpy()
+from inpaintkit import dcgan, masks, pipeline, refinement, shortcomings
 
 
 def test_refinement_loss_by_hand():
@@ -36,41 +24,41 @@ def test_paper_mu():
     assert refinement.paper_mu("center") == 0.66
 
 
-def test_refine_lowers_eq9_and_global_consensus(models, faces):
-    G, D = models
+def test_refine_lowers_eq9_and_global_consensus(small_models, reachable_faces):
+    G, D = small_models
     known = masks.make_masks(5, 3, seed=0)
-    x_b = faces
+    x_b = reachable_faces
     z_start = dcgan.sample_z(3, seed=9)
     before = G(z_start, training=False).numpy()
     result = refinement.refine(x_b, known, G, D, mu=0.66, steps=40, init="inpainting", z_init=z_start,
                                progress=False)
     assert np.all(result.losses[-1] < result.losses[0])
-    assert (shortcomings.consensus_error(result.x_r, faces, known).mean()
-            < shortcomings.consensus_error(before, faces, known).mean())
+    assert (shortcomings.consensus_error(result.x_r, reachable_faces, known).mean()
+            < shortcomings.consensus_error(before, reachable_faces, known).mean())
 
 
-def test_refine_validates_mu_and_init(models, faces):
-    G, D = models
+def test_refine_validates_mu_and_init(small_models, reachable_faces):
+    G, D = small_models
     known = masks.make_mask(5)
     with pytest.raises(ValueError, match="µ"):
-        refinement.refine(faces, known, G, D, mu=-1, steps=1, init="fresh", progress=False)
+        refinement.refine(reachable_faces, known, G, D, mu=-1, steps=1, init="fresh", progress=False)
     with pytest.raises(ValueError, match="z_init"):
-        refinement.refine(faces, known, G, D, mu=0.3, steps=1, init="inpainting", progress=False)
+        refinement.refine(reachable_faces, known, G, D, mu=0.3, steps=1, init="inpainting", progress=False)
     with pytest.raises(ValueError, match="init"):
-        refinement.refine(faces, known, G, D, mu=0.3, steps=1, init="random", progress=False)
-    ok = refinement.refine(faces, known, G, D, mu=[0.1, 0.2, 0.3], steps=2, init="fresh", progress=False)
+        refinement.refine(reachable_faces, known, G, D, mu=0.3, steps=1, init="random", progress=False)
+    ok = refinement.refine(reachable_faces, known, G, D, mu=[0.1, 0.2, 0.3], steps=2, init="fresh", progress=False)
     np.testing.assert_allclose(ok.mu, [0.1, 0.2, 0.3])
 
 
-def test_pipeline_keeps_every_stage_and_known_pixels(models, faces):
-    G, D = models
+def test_pipeline_keeps_every_stage_and_known_pixels(small_models, reachable_faces):
+    G, D = small_models
     known = masks.make_masks(1, 3, seed=2)
-    result = pipeline.inpaint_and_refine(faces, known, G, D, which_pattern=1, inpaint_steps=5, refine_steps=5,
-                                         original=faces, progress=False)
+    result = pipeline.inpaint_and_refine(reachable_faces, known, G, D, which_pattern=1, inpaint_steps=5, refine_steps=5,
+                                         original=reachable_faces, progress=False)
     for stage in (result.x_g, result.x_b, result.x_r, result.x):
-        assert stage.shape == faces.shape
-    np.testing.assert_array_equal(result.x[known], faces[known])
-    np.testing.assert_array_equal(result.x_b[known], faces[known])
+        assert stage.shape == reachable_faces.shape
+    np.testing.assert_array_equal(result.x[known], reachable_faces[known])
+    np.testing.assert_array_equal(result.x_b[known], reachable_faces[known])
     assert result.inpaint_losses.shape == (5, 3) and result.refine_losses.shape == (5, 3)
     metrics = result.metrics()
     assert set(metrics) == {"before", "after"} and metrics["after"]["MAE"].shape == (3,)
@@ -79,15 +67,15 @@ def test_pipeline_keeps_every_stage_and_known_pixels(models, faces):
     assert len(figure.axes) == 12
 
 
-def test_pipeline_is_deterministic(models, faces):
-    G, D = models
+def test_pipeline_is_deterministic(small_models, reachable_faces):
+    G, D = small_models
     known = masks.make_mask(3, seed=1)
-    a = pipeline.inpaint_and_refine(faces, known, G, D, mu=0.2, inpaint_steps=4, refine_steps=4, progress=False)
-    b = pipeline.inpaint_and_refine(faces, known, G, D, mu=0.2, inpaint_steps=4, refine_steps=4, progress=False)
+    a = pipeline.inpaint_and_refine(reachable_faces, known, G, D, mu=0.2, inpaint_steps=4, refine_steps=4, progress=False)
+    b = pipeline.inpaint_and_refine(reachable_faces, known, G, D, mu=0.2, inpaint_steps=4, refine_steps=4, progress=False)
     np.testing.assert_array_equal(a.x, b.x)
 
 
-def test_pipeline_needs_mu_or_pattern(models, faces):
-    G, D = models
+def test_pipeline_needs_mu_or_pattern(small_models, reachable_faces):
+    G, D = small_models
     with pytest.raises(ValueError, match="µ"):
-        pipeline.inpaint_and_refine(faces, masks.make_mask(5), G, D, inpaint_steps=1, refine_steps=1)
+        pipeline.inpaint_and_refine(reachable_faces, masks.make_mask(5), G, D, inpaint_steps=1, refine_steps=1)
