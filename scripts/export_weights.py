@@ -73,8 +73,25 @@ def main() -> None:
         **meta, wall=f"{wall / 60:.0f} min" if wall else "see the training log",
         mse_t=trained["mean_mse"], mse_u=untrained["mean_mse"], ratio=untrained["mean_mse"] / trained["mean_mse"],
         n_fit=len(heldout), fit_steps=args.fit_steps, fit_time=fit_seconds / 60,
-        sha_g=manifest["files"]["generator.weights.h5"], sha_d=manifest["files"]["discriminator.weights.h5"]))
+        sha_g=manifest["files"]["generator.weights.h5"], sha_d=manifest["files"]["discriminator.weights.h5"],
+        lr_section=lr_section(meta["learning_rate"])))
     print((folder / "MODEL_CARD.md").read_text())
+
+
+def lr_section(shipped: float) -> str:
+    """The learning-rate comparison, from lr_comparison.json when it has been run."""
+    head = "## Learning rate\n\nThe paper prints 0.002; DCGAN uses 0.0002. "
+    try:
+        record = dcgan.load_lr_comparison()
+    except dcgan.WeightsError:
+        return head + "Run `scripts/compare_learning_rates.py` to compare them.\n"
+    rows = "\n".join(f"| {rate} | {r['heldout_mse']:.0f} | {r['d_real_last50']:.2f} / {r['d_fake_last50']:.2f} |"
+                     for rate, r in record["rates"].items())
+    return (head + f"`scripts/compare_learning_rates.py` trained both for {record['steps']} steps from the same "
+            f"seed on the same batches, then fitted z to {record['heldout']} validation faces "
+            f"({record['fit_steps']} steps) with each generator:\n\n"
+            "| learning rate | held-out MSE (0–255) | D(real) / D(fake), last 50 steps |\n| --- | --- | --- |\n"
+            f"{rows}\n\nSamples of both: `figures/lr_comparison.png`. The shipped run uses {shipped}.\n")
 
 
 CARD = """# Model card: inpaintkit DCGAN (CelebA 64×64)
@@ -99,12 +116,7 @@ python -m inpaintkit train --data $INPAINTKIT_DATA --out runs/dcgan --epochs {ep
 python scripts/export_weights.py --run runs/dcgan --log runs/dcgan_train.log
 ```
 
-## Learning rate
-
-The paper prints 0.002; DCGAN uses 0.0002. Both were trained briefly from the same seed on the
-same batches and compared by the held-out fit below; see `lr_comparison.json` (written by
-`scripts/compare_learning_rates.py`) and notebook 01. The shipped run uses {learning_rate}.
-
+{lr_section}
 ## Samples
 
 `samples.png`: G(z) for 64 fixed codes (z ~ U[−1, 1]¹⁰⁰, seed 1). Generated faces only.

@@ -1,0 +1,22 @@
+"""The command line: the main job (demo), and clear errors for bad arguments."""
+from __future__ import annotations
+
+from inpaintkit.cli import main
+
+
+def test_demo_writes_the_figure_and_prints_metrics(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("INPAINTKIT_DATA", raising=False)  # the built-in sample faces
+    assert main(["demo", "--patterns", "5,6", "--steps", "3", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert (tmp_path / "demo_pipeline.png").stat().st_size > 10_000
+    assert "before" in out and "after" in out and "center" in out and "random_70" in out
+
+
+def test_evaluate_refuses_the_train_partition(tmp_path, capsys, celeba_root):
+    code = main(["evaluate", "--data", str(celeba_root), "--partition", "train", "--out", str(tmp_path)])
+    assert code == 2 and "never train" in capsys.readouterr().err
+
+
+def test_bad_pattern_is_named(tmp_path, capsys):
+    assert main(["demo", "--patterns", "9", "--out", str(tmp_path)]) == 2
+    assert "unknown hole pattern" in capsys.readouterr().err
