@@ -4,7 +4,9 @@ Prints images per second of both, measured in the same run (target: kit â‰¥ 0.9Ã
 whether the tf.data input pipeline ever starves the step (time waiting for a batch, and the
 pipeline's own throughput against the step's).
 
-    python benchmarks/bench_train_step.py [--steps 30] [--batch 64] [--width 64]
+    python benchmarks/bench_train_step.py [--steps 30] [--batch 64] [--width 64] [--record]
+
+``--record`` also writes the printed figures into the "Benchmark" section of the model card.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--images", type=int, default=2048, help="size of the (synthetic) training set")
+    parser.add_argument("--record", action="store_true", help="write the figures into MODEL_CARD.md")
     args = parser.parse_args()
 
     import keras
@@ -88,13 +91,32 @@ def main() -> None:
 
     ratio = kit_rate / bare_rate
     wait_share = min(waits) / (args.steps * step_seconds)
-    print(f"batch {args.batch}, width {args.width}, {args.steps} timed steps, best of 2 interleaved runs")
-    print(f"bare Keras train step : {bare_rate:8.1f} images/s")
-    print(f"kit train step        : {kit_rate:8.1f} images/s   ratio {ratio:.3f}  (target >= 0.9: "
-          f"{'PASS' if ratio >= 0.9 else 'FAIL'})")
-    print(f"input pipeline alone  : {pipeline_rate:8.0f} images/s  ({pipeline_rate / kit_rate:.0f}x the step)")
-    print(f"time waiting for input: {100 * wait_share:.2f} % of step time  "
-          f"({'never starves' if wait_share < 0.05 and pipeline_rate > kit_rate else 'STARVES'})")
+    lines = [
+        f"batch {args.batch}, width {args.width}, {args.steps} timed steps, best of 2 interleaved runs",
+        f"bare Keras train step : {bare_rate:8.1f} images/s",
+        f"kit train step        : {kit_rate:8.1f} images/s   ratio {ratio:.3f}  (target >= 0.9: "
+        f"{'PASS' if ratio >= 0.9 else 'FAIL'})",
+        f"input pipeline alone  : {pipeline_rate:8.0f} images/s  ({pipeline_rate / kit_rate:.0f}x the step)",
+        f"time waiting for input: {100 * wait_share:.2f} % of step time  "
+        f"({'never starves' if wait_share < 0.05 and pipeline_rate > kit_rate else 'STARVES'})",
+    ]
+    print("\n".join(lines))
+    if args.record:
+        record_in_model_card(lines)
+
+
+def record_in_model_card(lines: list[str]) -> None:
+    from inpaintkit.dcgan import WEIGHTS_DIR
+    from inpaintkit.storage import atomic_write_text
+
+    card = WEIGHTS_DIR / "MODEL_CARD.md"
+    text = card.read_text()
+    head = "## Benchmark"
+    text = text[: text.index(head)].rstrip() + "\n\n" if head in text else text.rstrip() + "\n\n"
+    text += (f"{head}\n\n`python benchmarks/bench_train_step.py --record` (2 CPU cores):\n\n```\n"
+             + "\n".join(lines) + "\n```\n")
+    atomic_write_text(card, text)
+    print(f"recorded in {card}")
 
 
 if __name__ == "__main__":
