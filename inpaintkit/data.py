@@ -12,6 +12,7 @@ framed the same way) and says so once.
 from __future__ import annotations
 
 import hashlib
+import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,7 +96,8 @@ def read_rgb(path: Path) -> tuple[np.ndarray, str | None]:
 
 
 def _partition_name(partition: str) -> str:
-    name = _ALIASES.get(partition.lower(), partition.lower())
+    key = str(partition).strip().lower()
+    name = _ALIASES.get(key, key)
     if name not in PARTITIONS and name != "all":
         raise DataError(f"unknown partition {partition!r}: use one of train, validation, test, all")
     return name
@@ -126,6 +128,11 @@ def _image_folder(root: Path) -> Path:
 
 
 def _read_partition_file(path: Path) -> dict[str, int]:
+    """CelebA's ``list_eval_partition.txt`` as {image id (file stem): partition number}.
+
+    Keyed by the stem, not the file name, so that a PNG copy of the set (``000001.png``) is
+    found under the ``000001.jpg`` line.
+    """
     table: dict[str, int] = {}
     for number, line in enumerate(path.read_text().splitlines(), start=1):
         if not line.strip():
@@ -133,7 +140,7 @@ def _read_partition_file(path: Path) -> dict[str, int]:
         parts = line.split()
         if len(parts) != 2 or parts[1] not in {"0", "1", "2"}:
             raise DataError(f"{path}:{number}: expected '<file> <0|1|2>', got {line!r}")
-        table[parts[0]] = int(parts[1])
+        table[Path(parts[0]).stem] = int(parts[1])
     return table
 
 
@@ -149,7 +156,7 @@ def list_images(root: Path, partition: str = "train", count: int | None = None) 
         table_path = Path(root) / PARTITION_FILE
         if table_path.exists():
             table = _read_partition_file(table_path)
-            files = [p for p in files if table.get(p.name) == wanted]
+            files = [p for p in files if table.get(p.stem) == wanted]
         else:
             low, high = _ID_RANGES[wanted]
             files = [p for p in files if p.stem.isdigit() and low <= int(p.stem) <= high]
@@ -180,6 +187,18 @@ class LoadReport:
     from_cache: bool = False
 
 
+def _warn_about(skipped: list[str], converted: list[str], total: int, *, cached: bool = False,
+                stacklevel: int = 4) -> None:
+    """One counted warning for the skipped files and one for the converted ones."""
+    where = " (as when the cache was built)" if cached else ""
+    if skipped:
+        warnings.warn(f"skipped {len(skipped)} unreadable file(s) of {total}{where}; first: {skipped[0]}",
+                      stacklevel=stacklevel)
+    if converted:
+        warnings.warn(f"converted {len(converted)} file(s) to RGB{where}; first: {converted[0]}",
+                      stacklevel=stacklevel)
+
+
 def decode_files(files: list[Path], progress: bool = True) -> tuple[np.ndarray, LoadReport]:
     """Decode and frame files to uint8 64×64×3; unreadable files are skipped and counted."""
     from tqdm.auto import tqdm
@@ -195,12 +214,7 @@ def decode_files(files: list[Path], progress: bool = True) -> tuple[np.ndarray, 
         if note:
             report.converted.append(f"{path.name}: {note}")
         out.append(to_uint8(frame_face(image) * 2 - 1))
-    if report.skipped:
-        warnings.warn(f"skipped {len(report.skipped)} unreadable file(s) of {len(files)}; "
-                      f"first: {report.skipped[0]}", stacklevel=3)
-    if report.converted:
-        warnings.warn(f"converted {len(report.converted)} file(s) to RGB; first: {report.converted[0]}",
-                      stacklevel=3)
+    _warn_about(report.skipped, report.converted, len(files))
     if not out:
         raise DataError(f"none of the {len(files)} file(s) could be read; first problem: {report.skipped[0]}")
     report.loaded = len(out)
@@ -213,19 +227,28 @@ def load_celeba(root: Path | str | None = None, partition: str = "train", count:
 
     The decoded array is cached (uint8 ``.npy`` under ``INPAINTKIT_CACHE``) under a key made of
     the selected files' paths, sizes and modification times, so a changed source rebuilds it.
+    A ``.json`` beside it keeps what the decode skipped or converted, so a load from the cache
+    warns exactly as the first one did.
     """
     root = Path(root) if root is not None else celeba_root(required=True)
     files = list_images(root, partition, count)
     cache_file = config.cache_dir() / f"celeba64-{_cache_key(files)}.npy"
-    if cache and cache_file.exists():
+    notes_file = cache_file.with_suffix(".json")  # what the decode skipped or converted
+    if cache and cache_file.exists() and notes_file.exists():
         try:
-            return to_unit_range(np.load(cache_file))
+            images, notes = np.load(cache_file), json.loads(notes_file.read_text())
         except (OSError, ValueError):
             cache_file.unlink(missing_ok=True)  # damaged cache: rebuild it
-    images, _ = decode_files(files, progress=progress)
+        else:
+            _warn_about(notes.get("skipped", []), notes.get("converted", []), len(files), cached=True,
+                        stacklevel=3)
+            return to_unit_range(images)
+    images, report = decode_files(files, progress=progress)
     if cache:
         with atomic_path(cache_file) as tmp:
             np.save(tmp, images)
+        with atomic_path(notes_file) as tmp:  # written last: it marks the cache complete
+            tmp.write_text(json.dumps({"skipped": report.skipped, "converted": report.converted}))
     return to_unit_range(images)
 
 
@@ -278,6 +301,8 @@ def train_dataset(images, batch_size: int = 64, *, seed: int = 0, epoch: int = 0
 
     if len(images) < batch_size:
         raise DataError(f"{len(images)} images are fewer than one batch of {batch_size}")
+    if skip_batches < 0:  # tf.data's skip(-1) would silently skip the whole epoch
+        raise DataError(f"skip_batches must be 0 or more, got {skip_batches}")
     order = np.random.default_rng([seed, epoch]).permutation(len(images))
     dataset = tf.data.Dataset.from_tensor_slices(order)
     dataset = dataset.batch(batch_size, drop_remainder=True).skip(skip_batches)

@@ -5,12 +5,18 @@
 One optimiser serves inpainting (Eq. 3) and refinement (Eq. 9): Adam with step 0.003,
 β₁ = 0.5, β₂ = 0.9, z drawn from U[−1, 1] and clipped back into [−1, 1] after every step.
 A whole batch is optimised at once: the objective is the sum of the per-image losses, and Adam
-works element by element, so every image follows exactly the path it would follow alone.
+works element by element, so every image follows exactly the path it would follow alone
+(G and D run with ``training=False``: batch norm uses its stored statistics, not the batch's).
+
+The compiled step is cached per (G, D, loss function, Adam settings): a loss that takes its
+data as extra tensor arguments (``loss_args``), like :func:`semantic_inpaint`'s, is traced once
+and reused for every later batch instead of being recompiled on each call.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -22,6 +28,10 @@ from .masks import broadcast_masks
 LEARNING_RATE, BETA_1, BETA_2 = 0.003, 0.5, 0.9
 _EPSILON = 1e-7  # Adam's ε, as in Keras
 
+# loss_fn(x, logits, *loss_args) → per-image losses (N,), or a dict with those under "loss"
+# plus further named (N,) parts that are traced alongside (e.g. Eq. 3's content and perceptual).
+LossFn = Callable[..., object]
+
 
 def check_images(images, name: str = "y") -> np.ndarray:
     """A batch (N, 64, 64, 3) of float32 in [−1, 1]; one image (64, 64, 3) becomes a batch of one."""
@@ -30,7 +40,7 @@ def check_images(images, name: str = "y") -> np.ndarray:
         raise ValueError(f"{name} must hold numbers, got dtype {array.dtype}")
     if array.ndim == 3:
         array = array[None]
-    if array.ndim != 4 or array.shape[1:] != (64, 64, 3):
+    if array.ndim != 4 or array.shape[1:] != (64, 64, 3) or len(array) == 0:
         raise ValueError(f"{name} must have shape (N, 64, 64, 3) or (64, 64, 3), got {np.shape(images)}")
     array = array.astype(np.float32)
     if not np.all(np.isfinite(array)):
@@ -47,96 +57,175 @@ class LatentResult:
     z: np.ndarray                  # (N, 100), the final codes
     x: np.ndarray                  # G(z), (N, 64, 64, 3)
     losses: np.ndarray             # (steps, N): the loss of each image before each update
-    snapshots: dict = field(default_factory=dict)   # step → G(z) at that step
+    snapshots: dict = field(default_factory=dict)   # step → G(z) after that many steps
     z_at: dict = field(default_factory=dict)        # step → z after that many steps
+    parts: dict = field(default_factory=dict)       # name → (steps, N) trace of a named loss part
 
 
-def optimize_latent(G, D, loss_fn: Callable, count: int, *, z0=None, seed: int = 0, steps: int | None = None,
+# ----------------------------------------------------------------------------- the compiled step
+_COMPILED: OrderedDict = OrderedDict()
+_COMPILED_KEEP = 4  # a few (G, D, loss) combinations; closures made per call fall out soon
+
+
+def _per_image_parts(out) -> dict:
+    """loss_fn's result as {"loss": (N,), part: (N,), …}, checked while tracing."""
+    import tensorflow as tf
+
+    parts = dict(out) if isinstance(out, Mapping) else {"loss": out}
+    parts = {name: tf.convert_to_tensor(value) for name, value in parts.items()}
+    if "loss" not in parts:
+        raise ValueError(f"a loss_fn that returns a dict must put the per-image objective under 'loss', "
+                         f"got keys {sorted(parts)}")
+    for name, value in parts.items():
+        if value.shape.rank != 1:
+            raise ValueError(f"loss_fn must return one value per image, shape (N,); its {name!r} has shape "
+                             f"{value.shape} (a summed scalar would tie the images of a batch together)")
+    return parts
+
+
+def _compiled_step(G, D, loss_fn: LossFn, learning_rate: float, beta_1: float, beta_2: float):
+    """One Adam step on z for the whole batch, as a tf.function (cached)."""
+    key = (id(G), id(D), loss_fn, float(learning_rate), float(beta_1), float(beta_2))
+    if key in _COMPILED:
+        _COMPILED.move_to_end(key)
+        return _COMPILED[key][0]
+    import tensorflow as tf
+
+    @tf.function(reduce_retracing=True)
+    def step(z, m, v, t, *loss_args):
+        with tf.GradientTape() as tape:
+            tape.watch(z)
+            x = G(z, training=False)
+            parts = _per_image_parts(loss_fn(x, D(x, training=False), *loss_args))
+            total = tf.reduce_sum(parts["loss"])  # a sum: each image's gradient is its own loss's
+        grad = tape.gradient(total, z)
+        if grad is None:
+            raise ValueError("loss_fn does not depend on the generated images: no gradient reaches z")
+        # Adam written out, so a student sees every term (Kingma & Ba, Alg. 1).
+        t = t + 1.0
+        m = beta_1 * m + (1 - beta_1) * grad
+        v = beta_2 * v + (1 - beta_2) * tf.square(grad)
+        m_hat = m / (1 - tf.pow(beta_1, t))
+        v_hat = v / (1 - tf.pow(beta_2, t))
+        z = tf.clip_by_value(z - learning_rate * m_hat / (tf.sqrt(v_hat) + _EPSILON), -1.0, 1.0)
+        return z, m, v, t, parts
+
+    # Holding G and D in the cache keeps their ids from being reused by other models.
+    _COMPILED[key] = (step, G, D)
+    while len(_COMPILED) > _COMPILED_KEEP:
+        _COMPILED.popitem(last=False)
+    return step
+
+
+def _check_steps(steps: int, keep_z_at: Iterable[int], snapshot_every: int | None) -> set[int]:
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    keep = {int(s) for s in keep_z_at}
+    outside = sorted(s for s in keep if not 1 <= s <= steps)
+    if outside:
+        raise ValueError(f"keep_z_at asks for z after step(s) {outside}, outside 1…{steps}")
+    if snapshot_every is not None and snapshot_every < 1:
+        raise ValueError(f"snapshot_every must be at least 1, got {snapshot_every}")
+    return keep
+
+
+def optimize_latent(G, D, loss_fn: LossFn, count: int, *, z0=None, seed: int = 0, steps: int | None = None,
                     learning_rate: float = LEARNING_RATE, beta_1: float = BETA_1, beta_2: float = BETA_2,
-                    snapshot_every: int | None = None, keep_z_at=(), progress: bool = True,
-                    desc: str = "optimising z") -> LatentResult:
-    """Minimise Σₙ loss_fn(G(z), D(G(z)))ₙ over z with Adam, clipping z to [−1, 1] after each step.
+                    loss_args: tuple = (), snapshot_every: int | None = None, keep_z_at: Iterable[int] = (),
+                    progress: bool = True, desc: str = "optimising z") -> LatentResult:
+    """Minimise Σₙ loss_fn(G(z), D(G(z)))ₙ over z with Adam, clipping z to [−1, 1] after each step (Eq. 2).
 
-    ``loss_fn(x, logits)`` returns one loss per image. ``z0`` (N, 100) or a draw from ``seed``.
-    ``keep_z_at``: steps after which z is recorded (a 1500-step result inside a 3000-step run).
+    ``loss_fn(x, logits, *loss_args)`` gets the generated images x = G(z) (N, 64, 64, 3), D's
+    logits on them (N, 1) and ``loss_args`` (tensors, passed to the compiled step as arguments so
+    a module-level loss_fn is compiled once for every batch). It returns one loss per image (N,),
+    or a dict of (N,) tensors with the objective under ``"loss"``; the other entries are traced
+    into ``LatentResult.parts``.
+
+    ``z0`` (N, 100) or a draw from U[−1, 1] by ``seed``. ``steps`` defaults to the budget's
+    inpainting steps (1500 in full mode). ``keep_z_at``: steps after which z is recorded (the
+    1500-step result inside a 3000-step run). ``snapshot_every``: G(z) every so many steps.
     """
     import tensorflow as tf
     from tqdm.auto import tqdm
 
     steps = config.budget().inpaint_steps if steps is None else int(steps)
-    if steps < 1:
-        raise ValueError(f"steps must be at least 1, got {steps}")
+    keep = _check_steps(steps, keep_z_at, snapshot_every)
+    if count < 1:
+        raise ValueError(f"count must be at least 1, got {count}")
     z_init = sample_z(count, seed=seed) if z0 is None else np.clip(np.asarray(z0, np.float32), -1, 1)
     if z_init.shape != (count, Z_DIM):
         raise ValueError(f"z0 must have shape ({count}, {Z_DIM}), got {z_init.shape}")
-    z = tf.Variable(z_init)
-    m = tf.Variable(tf.zeros_like(z_init))
-    v = tf.Variable(tf.zeros_like(z_init))
-    t = tf.Variable(0.0)
+    step = _compiled_step(G, D, loss_fn, learning_rate, beta_1, beta_2)
+    args = tuple(tf.convert_to_tensor(a) for a in loss_args)
 
-    @tf.function
-    def step():
-        with tf.GradientTape() as tape:
-            x = G(z, training=False)
-            per_image = loss_fn(x, D(x, training=False))
-            total = tf.reduce_sum(per_image)
-        grad = tape.gradient(total, z)
-        # Adam written out, so a student sees every term (Kingma & Ba, Alg. 1).
-        t.assign_add(1.0)
-        m.assign(beta_1 * m + (1 - beta_1) * grad)
-        v.assign(beta_2 * v + (1 - beta_2) * tf.square(grad))
-        m_hat = m / (1 - tf.pow(beta_1, t))
-        v_hat = v / (1 - tf.pow(beta_2, t))
-        z.assign(tf.clip_by_value(z - learning_rate * m_hat / (tf.sqrt(v_hat) + _EPSILON), -1.0, 1.0))
-        return per_image
-
-    keep = {int(s) for s in keep_z_at}
-    losses = np.empty((steps, count), dtype=np.float32)
+    z = tf.constant(z_init)
+    m = tf.zeros_like(z)
+    v = tf.zeros_like(z)
+    t = tf.constant(0.0)
+    traces: dict[str, np.ndarray] = {}
     snapshots, z_at = {}, {}
     bar = tqdm(range(steps), desc=desc, disable=not progress, leave=False)
     for index in bar:
         if snapshot_every and index % snapshot_every == 0:
             snapshots[index] = G(z, training=False).numpy()
-        losses[index] = step().numpy()
+        z, m, v, t, parts = step(z, m, v, t, *args)
+        for name, value in parts.items():
+            traces.setdefault(name, np.empty((steps, count), np.float32))[index] = value.numpy()
+        if not np.all(np.isfinite(traces["loss"][index])):
+            bad = int(np.argmax(~np.isfinite(traces["loss"][index])))
+            raise FloatingPointError(f"the loss of image {bad} is not finite at step {index}")
         if index + 1 in keep:
-            z_at[index + 1] = z.numpy().copy()
-        if index % 50 == 0:
-            bar.set_postfix(loss=f"{losses[index].mean():.4g}")
+            z_at[index + 1] = z.numpy()
+        if index % 50 == 0 or index == steps - 1:
+            bar.set_postfix(loss=f"{traces['loss'][index].mean():.4g}")
     final = G(z, training=False).numpy()
     if snapshot_every:
         snapshots[steps] = final
-    return LatentResult(z=z.numpy(), x=final, losses=losses, snapshots=snapshots, z_at=z_at)
+    losses = traces.pop("loss")
+    return LatentResult(z=z.numpy(), x=final, losses=losses, snapshots=snapshots, z_at=z_at, parts=traces)
+
+
+# ----------------------------------------------------------------------------- Eq. 3
+def _inpainting_parts(x, logits, y, weights, lam):
+    """Eq. 3 with its two terms: content (Eq. 4) and perceptual (Eq. 5), per image."""
+    content = content_loss(x, y, weights)
+    perceptual = perceptual_loss(logits)
+    return {"loss": content + lam * perceptual, "content": content, "perceptual": perceptual}
 
 
 @dataclass
 class InpaintResult:
     x_g: np.ndarray          # G(ẑ), the synthetic image
-    z: np.ndarray
-    losses: np.ndarray       # (steps, N), Eq. 3 per image
+    z: np.ndarray            # ẑ (N, 100)
+    losses: np.ndarray       # (steps, N), Eq. 3 per image before each update
     weights: np.ndarray      # (N, 64, 64), Eq. 4's wᵢ
+    content: np.ndarray      # (steps, N), Eq. 4's L_content
+    perceptual: np.ndarray   # (steps, N), Eq. 5's log(1 − D(G(z))); losses = content + λ·perceptual
     snapshots: dict = field(default_factory=dict)
     z_at: dict = field(default_factory=dict)
 
 
 def semantic_inpaint(y, known, G, D, *, steps: int | None = None, lam: float = LAMBDA, window: int = WINDOW,
-                     weights_variant: str = "paper", seed: int = 0, z0=None, keep_z_at=(),
+                     weights_variant: str = "paper", seed: int = 0, z0=None, keep_z_at: Iterable[int] = (),
                      snapshot_every: int | None = None, progress: bool = True) -> InpaintResult:
     """Inpaint a batch: minimise Eq. 3 (content Eq. 4 + λ·perceptual Eq. 5) over z (Eq. 2).
 
-    ``y``: damaged images (N, 64, 64, 3) in [−1, 1] (missing pixels may hold anything: the
-    weights are zero there). ``known``: one mask (64, 64) or one per image (N, 64, 64).
+    ``y``: damaged images (N, 64, 64, 3) or one image (64, 64, 3) in [−1, 1] (missing pixels
+    may hold anything: their weights are zero). ``known``: one mask (64, 64) or one per image
+    (N, 64, 64), True on clean pixels. ``window`` is Eq. 4's n; ``weights_variant`` "paper" or
+    "yeh" (see :func:`inpaintkit.losses.content_weights`).
     """
     import tensorflow as tf
 
     y = check_images(y, "y")
     known = broadcast_masks(known, len(y))
+    if not np.isfinite(lam) or lam < 0:
+        raise ValueError(f"λ must be a finite number ≥ 0, got {lam}")
     weights = content_weights(known, n=window, variant=weights_variant)
-    target, w = tf.constant(y), tf.constant(weights)
-
-    def loss_fn(x, logits):
-        return content_loss(x, target, w) + lam * perceptual_loss(logits)
-
-    result = optimize_latent(G, D, loss_fn, len(y), z0=z0, seed=seed, steps=steps, keep_z_at=keep_z_at,
-                             snapshot_every=snapshot_every, progress=progress, desc="inpainting")
+    args = (tf.constant(y), tf.constant(weights), tf.constant(lam, tf.float32))
+    result = optimize_latent(G, D, _inpainting_parts, len(y), z0=z0, seed=seed, steps=steps, loss_args=args,
+                             keep_z_at=keep_z_at, snapshot_every=snapshot_every, progress=progress,
+                             desc="inpainting")
     return InpaintResult(x_g=result.x, z=result.z, losses=result.losses, weights=weights,
+                         content=result.parts["content"], perceptual=result.parts["perceptual"],
                          snapshots=result.snapshots, z_at=result.z_at)

@@ -28,26 +28,38 @@ def content_weights(known, n: int = WINDOW, variant: str = "paper") -> np.ndarra
     """
     from scipy.ndimage import uniform_filter
 
-    if not isinstance(n, (int, np.integer)) or n < 3 or n % 2 == 0:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 3 or n % 2 == 0:
         raise ValueError(f"the window n must be an odd integer ≥ 3, got {n!r}")
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
-    known = np.asarray(known, dtype=bool)
+    known = np.asarray(known)
+    if known.ndim not in (2, 3):
+        raise ValueError(f"known must be one mask (H, W) or a batch (N, H, W), got shape {known.shape}")
+    if known.dtype != bool and not np.all((known == 0) | (known == 1)):
+        raise ValueError("known must be boolean (True = clean pixel) or hold only 0 and 1")
+    known = known.astype(bool)
     batch = known if known.ndim == 3 else known[None]
     holes = (~batch).astype(np.float64)
     inside = np.ones_like(holes)
-    # uniform_filter with zero padding gives the window mean; times n² it is a count.
+    # uniform_filter with zero padding gives the window mean; times n² it is a count (rint removes
+    # the float rounding). Zero padding of the all-ones image counts the in-image window pixels.
     box = dict(size=(1, n, n), mode="constant", cval=0.0)
     missing_count = np.rint(uniform_filter(holes, **box) * n * n)
     window_count = np.rint(uniform_filter(inside, **box) * n * n)
     known_count = window_count - missing_count
     denominator = known_count if variant == "paper" else window_count
+    # A known pixel counts itself, so known_count ≥ 1 wherever the weight is used; the maximum
+    # only keeps the division quiet on missing pixels, whose weight is zero anyway.
     weights = np.where(batch & (missing_count > 0), missing_count / np.maximum(denominator, 1), 0.0)
     return weights.astype(np.float32)
 
 
 def content_loss(x, y, weights):
-    """Eq. 4 per image: Σᵢ wᵢ·|xᵢ − yᵢ| over pixels and colour channels, shape (N,)."""
+    """Eq. 4 per image: Σᵢ wᵢ·|xᵢ − yᵢ| over pixels and colour channels, shape (N,).
+
+    ``x``, ``y``: (N, 64, 64, 3); ``weights``: (N, 64, 64) from :func:`content_weights`, shared by
+    the three channels. Pixels with wᵢ = 0 (missing, or far from every hole) do not count.
+    """
     import tensorflow as tf
 
     return tf.reduce_sum(weights[..., None] * tf.abs(x - y), axis=[1, 2, 3])
@@ -61,5 +73,5 @@ def perceptual_loss(logits):
 
 
 def inpainting_loss(x, y, weights, logits, lam: float = LAMBDA):
-    """Eq. 3 per image: L_content + λ·L_perception."""
+    """Eq. 3 per image: L_content (Eq. 4) + λ·L_perception (Eq. 5), shape (N,)."""
     return content_loss(x, y, weights) + lam * perceptual_loss(logits)

@@ -64,11 +64,16 @@ def parse_patterns(text: str) -> list[int]:
     numbers: list[int] = []
     for part in str(text).split(","):
         part = part.strip()
-        if "-" in part:
-            low, high = (int(v) for v in part.split("-", 1))
-            numbers.extend(range(low, high + 1))
-        elif part:
-            numbers.append(int(part))
+        try:
+            if "-" in part:
+                low, high = (int(v) for v in part.split("-", 1))
+                if low > high:
+                    raise ValueError
+                numbers.extend(range(low, high + 1))
+            elif part:
+                numbers.append(int(part))
+        except ValueError:
+            raise MaskError(f"cannot read {part!r} in {text!r}: write patterns as '1-6' or '1,3,5'") from None
     for number in numbers:
         pattern(number)
     if not numbers:
@@ -154,6 +159,7 @@ def mask_from_png(path: str | Path, *, threshold: float = 0.5) -> np.ndarray:
     from skimage import io
     from skimage.color import rgb2gray
     from skimage.transform import resize
+    from skimage.util import img_as_float
 
     path = Path(path)
     if not path.exists():
@@ -162,11 +168,14 @@ def mask_from_png(path: str | Path, *, threshold: float = 0.5) -> np.ndarray:
         image = io.imread(path)
     except Exception as error:
         raise MaskError(f"cannot read mask file {path}: {error}") from None
+    image = np.asarray(image)
+    if image.dtype == bool or (np.issubdtype(image.dtype, np.integer) and image.max() <= 1):
+        image = image.astype(np.float64)  # a 1-bit PNG or a mask saved as 0/1
+    else:
+        image = img_as_float(image)  # any bit depth → [0, 1] (a 16-bit PNG is not divided by 255)
     if image.ndim == 3:
-        image = rgb2gray(image[..., :3])
-    image = np.asarray(image, dtype=np.float64)
-    if image.max() > 1:
-        image = image / 255.0
+        colour = image[..., :3] if image.shape[-1] >= 3 else image[..., :1]  # drop alpha
+        image = rgb2gray(colour) if colour.shape[-1] == 3 else colour[..., 0]
     if image.shape != (SIZE, SIZE):
         image = resize(image, (SIZE, SIZE), order=0, anti_aliasing=False)
     return validate_known(image >= threshold)

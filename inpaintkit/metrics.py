@@ -41,7 +41,8 @@ def image_metrics(result, original, known=None, *, region: str = "image") -> dic
     """Per-image MAE, MSE, PSNR, MSSIM between ``result`` and ``original``, both in [−1, 1].
 
     ``region="image"`` uses every pixel (the paper's Table 1); ``region="missing"`` uses only the
-    pixels where ``known`` is False (SSIM: the mean of the SSIM map over those pixels).
+    pixels where ``known`` is False (SSIM: the mean of the SSIM map over those pixels, away from
+    the 5-pixel border unless the hole lies wholly inside it); every mask needs a missing pixel.
     """
     from skimage.metrics import structural_similarity
 
@@ -55,6 +56,9 @@ def image_metrics(result, original, known=None, *, region: str = "image") -> dic
         if known is None:
             raise ValueError("region='missing' needs the known mask")
         weight = ~np.broadcast_to(np.asarray(known, dtype=bool), x.shape[:3])
+        empty = ~weight.reshape(len(x), -1).any(axis=1)
+        if empty.any():
+            raise ValueError(f"region='missing': mask of image {int(np.argmax(empty))} has no missing pixel")
     else:
         raise ValueError(f"region must be 'image' or 'missing', got {region!r}")
     out = {name: np.empty(len(x)) for name in METRICS}
@@ -71,7 +75,9 @@ def image_metrics(result, original, known=None, *, region: str = "image") -> dic
         else:
             inside = np.zeros_like(select)
             inside[_SSIM_BORDER:-_SSIM_BORDER, _SSIM_BORDER:-_SSIM_BORDER] = True
-            out["MSSIM"][i] = ssim_map[select & inside].mean()
+            # Away from the border as above; a hole that lies wholly in the border uses its own pixels.
+            where = select & inside if (select & inside).any() else select
+            out["MSSIM"][i] = ssim_map[where].mean()
     out["PSNR"] = psnr_from_mse(out["MSE"])
     return out
 

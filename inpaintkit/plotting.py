@@ -160,17 +160,62 @@ def show_framing(raw, framed):
     return fig
 
 
-def show_sets(image, known, window: int = 7):
-    """The paper's Fig. 2: I_P = I_M ∪ I_Mᶜ, and the set S of known pixels near holes (Eq. 4)."""
-    from .losses import content_weights
+def show_masks(masks, titles=None, ncols: int = 6, size: float = 1.4, suptitle=None):
+    """``known`` masks drawn as in the paper's Fig. 3: black = hole (M), white = known (Mᶜ).
 
+    Each panel gets a thin frame so that a white border region stays visible.
+    """
+    import matplotlib.pyplot as plt
+
+    masks = [np.asarray(m, dtype=bool) for m in masks]
+    ncols = max(1, min(ncols, len(masks)))
+    nrows = int(np.ceil(len(masks) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.1), squeeze=False)
+    for index, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if index >= len(masks):
+            ax.set_axis_off()
+            continue
+        ax.imshow(masks[index].astype(float), cmap="gray", vmin=0.0, vmax=1.0)
+        for spine in ax.spines.values():
+            spine.set_edgecolor("0.5")
+        if titles is not None and index < len(titles):
+            ax.set_title(titles[index])
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def near_hole_set(known, window: int = 7) -> np.ndarray:
+    """The set S of Eq. 4 as a bool mask: known pixels with a hole in their window × window box.
+
+    A drawing aid for Fig. 2 (a dilation of the hole by the window, kept on known pixels);
+    Eq. 4's weights themselves live in :mod:`inpaintkit.losses`.
+    """
+    from scipy.ndimage import binary_dilation
+
+    if window < 1 or window % 2 == 0:
+        raise ValueError(f"window must be a positive odd number, got {window}")
     known = np.asarray(known, dtype=bool)
-    near = content_weights(known, n=window)[0] > 0
-    grey = np.full_like(np.asarray(image, np.float32), 0.6)
+    box = np.ones((1,) * (known.ndim - 2) + (window, window), dtype=bool)
+    return binary_dilation(~known, structure=box) & known
+
+
+def show_sets(image, known, window: int = 7, fill: float = 0.6):
+    """The paper's Fig. 2: I_P = I_M ∪ I_Mᶜ, and I_S, the known pixels near holes (Eq. 4).
+
+    Pixels outside each set are drawn flat grey (``fill``, in [−1, 1]).
+    """
+    image = np.asarray(image, np.float32)
+    known = np.asarray(known, dtype=bool)
+    near = near_hole_set(known, window)
+    grey = np.full_like(image, fill)
     panels = [image, np.where(known[..., None], grey, image), np.where(known[..., None], image, grey),
               np.where(near[..., None], image, grey)]
     return show_grid(panels, ncols=4, size=1.8, titles=["I_P (all pixels)", "I_M (missing)",
-                                                        "I_Mᶜ (known)", "I_S (known, near a hole)"])
+                                                        "I_Mᶜ (known)", f"I_S (known, hole in {window}×{window})"])
 
 
 def plot_differences(rows, metric: str = "MAE", region: str = "image"):

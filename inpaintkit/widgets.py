@@ -11,7 +11,10 @@ from .metrics import image_metrics
 
 # ----------------------------------------------------------------------------- hole patterns (notebook 00)
 def render_pattern(image, pattern: int = 5, seed: int = 0):
-    """Show a face with one hole pattern: (figure, known mask). The missing share is in the title."""
+    """Show a face with one hole pattern of §3.3: (figure, known mask). The missing share is in the title.
+
+    Panels: the face, the damaged face y (holes grey) and the mask as in Fig. 3 (white = known).
+    """
     from .plotting import show_grid
 
     known = masks.make_mask(pattern, seed=seed)
@@ -21,6 +24,12 @@ def render_pattern(image, pattern: int = 5, seed: int = 0):
     return figure, known
 
 
+def describe_pattern(pattern: int, known) -> str:
+    """One line for a pattern: its name, the missing share of this mask and the paper's µ (§3.3)."""
+    p = masks.pattern(pattern)
+    return f"({p.number}) {p.name}: missing {masks.missing_fraction(known):.1%} · paper's µ {p.mu}"
+
+
 def _pattern_dropdown(value: int = 5):
     import ipywidgets as w
 
@@ -28,26 +37,32 @@ def _pattern_dropdown(value: int = 5):
                       description="pattern")
 
 
-def pattern_picker(image):
-    """A dropdown of the six patterns and a seed slider, redrawing ``render_pattern``."""
+def pattern_picker(image, on_change=None, *, pattern: int = 5, seed: int = 0):
+    """A dropdown of the six patterns and a seed slider, redrawing :func:`render_pattern`.
+
+    Prints :func:`describe_pattern` under the figure. ``on_change(pattern, seed, known)`` is
+    called after every redraw (and once when built), e.g. to hand the mask to a later cell.
+    """
     import ipywidgets as w
     import matplotlib.pyplot as plt
     from IPython.display import display
 
-    pattern, seed, out = _pattern_dropdown(), w.IntSlider(0, 0, 99, description="seed"), w.Output()
+    choice, slider, out = _pattern_dropdown(pattern), w.IntSlider(seed, 0, 99, description="seed"), w.Output()
 
     def redraw(_=None):
         with out:
             out.clear_output(wait=True)
-            figure, known = render_pattern(image, pattern.value, seed.value)
+            figure, known = render_pattern(image, choice.value, slider.value)
             display(figure)
             plt.close(figure)
-            print(f"missing {masks.missing_fraction(known):.1%} · paper's µ {masks.pattern(pattern.value).mu}")
+            print(describe_pattern(choice.value, known))
+        if on_change is not None:
+            on_change(choice.value, slider.value, known)
 
-    pattern.observe(redraw, names="value")
-    seed.observe(redraw, names="value")
+    choice.observe(redraw, names="value")
+    slider.observe(redraw, names="value")
     redraw()
-    return w.VBox([w.HBox([pattern, seed]), out])
+    return w.VBox([w.HBox([choice, slider]), out])
 
 
 # ----------------------------------------------------------------------------- inpainting (notebook 02)

@@ -6,22 +6,37 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = Path(__file__).parents[1] / ".." / "shared" / "data" / "celeba"
 
 
 @pytest.fixture(scope="session")
 def celeba_root() -> Path:
-    value = os.environ.get("INPAINTKIT_DATA")
-    root = Path(value) if value else ROOT.parent / "shared" / "data" / "celeba"
-    if not (root / "img_align_celeba").is_dir():
+    """The CelebA folder: ``INPAINTKIT_DATA`` (CI sets it), else ``../shared/data/celeba``.
+
+    Skips only when the variable is unset and the default folder is absent; a variable that
+    names a folder without ``img_align_celeba/`` fails, so a misconfigured CI cannot skip quietly.
+    """
+    value = os.environ.get("INPAINTKIT_DATA", "").strip()
+    if value:
+        root = Path(value).expanduser()
+        if not (root / "img_align_celeba").is_dir():
+            pytest.fail(f"INPAINTKIT_DATA={value} has no img_align_celeba/ folder")
+        return root
+    if not (DEFAULT_DATA / "img_align_celeba").is_dir():
         pytest.skip("no CelebA folder: set INPAINTKIT_DATA (CI does)")
-    return root
+    return DEFAULT_DATA.resolve()
+
+
+@pytest.fixture(scope="session")
+def _session_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("inpaintkit-cache")
 
 
 @pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory, monkeypatch):
-    """Tests never read or write the user's cache."""
-    monkeypatch.setenv("INPAINTKIT_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+def private_cache(_session_cache, monkeypatch) -> Path:
+    """Tests never read or write the user's cache: ``INPAINTKIT_CACHE`` is one tmp folder per session."""
+    monkeypatch.setenv("INPAINTKIT_CACHE", str(_session_cache))
+    return _session_cache
 
 
 @pytest.fixture(scope="session")

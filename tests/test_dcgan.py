@@ -155,8 +155,8 @@ def test_shipped_weights_load_and_beat_an_untrained_generator():
     from inpaintkit.data import load_faces
 
     targets = load_faces("validation", 8, progress=False)  # held-out faces (sample faces without data)
-    trained = dcgan.heldout_fit(G, D, targets, steps=60)
-    untrained = dcgan.heldout_fit(dcgan.build_generator(), D, targets, steps=60)
+    trained = dcgan.heldout_fit(G, D, targets, steps=200)
+    untrained = dcgan.heldout_fit(dcgan.build_generator(), D, targets, steps=200)
     assert trained["mean_mse"] < 0.5 * untrained["mean_mse"]
 
 

@@ -20,19 +20,30 @@ def test_missing_fraction(number):
         assert masks.pattern(number).missing_fraction == pytest.approx(EXPECTED_MISSING[number])
 
 
+def test_exact_pixel_counts():
+    assert (~masks.make_mask(1, seed=0)).sum() == 32 * 32
+    assert (~masks.make_mask(2, seed=0)).sum() == 45 * 45
+    assert (~masks.make_mask(6, seed=0)).sum() == round(0.7 * 4096) == 2867
+
+
 def test_fixed_patterns_are_where_the_paper_puts_them():
     centre = masks.make_mask(5)
-    assert not centre[16:48, 16:48].any() and centre.sum() == 4096 - 1024
+    expected = np.ones((64, 64), bool)
+    expected[16:48, 16:48] = False  # exactly the central 32×32
+    np.testing.assert_array_equal(centre, expected)
+    np.testing.assert_array_equal(masks.make_mask(5, seed=1), centre)  # not random
     left = masks.make_mask(4)
     assert not left[:, :32].any() and left[:, 32:].all()
 
 
-def test_random_squares_stay_inside_and_vary_with_the_seed():
+@pytest.mark.parametrize("number,side", [(1, 32), (2, 45)])
+def test_random_squares_stay_inside_and_vary_with_the_seed(number, side):
     seen = set()
     for seed in range(40):
-        hole = ~masks.make_mask(2, seed=seed)
+        hole = ~masks.make_mask(number, seed=seed)
         rows, cols = np.flatnonzero(hole.any(1)), np.flatnonzero(hole.any(0))
-        assert len(rows) == len(cols) == 45  # never cut off by the border
+        assert len(rows) == len(cols) == side  # never cut off by the border
+        assert hole[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].all()  # one solid square
         seen.add((rows[0], cols[0]))
     assert len(seen) > 30
 
@@ -44,12 +55,19 @@ def test_stripes_are_one_vertical_and_one_horizontal():
         (2 * 64 * 8 - 64) / 4096)
 
 
-def test_seeds_reproduce_and_batches():
-    np.testing.assert_array_equal(masks.make_mask(6, seed=3), masks.make_mask(6, seed=3))
-    assert not np.array_equal(masks.make_mask(6, seed=3), masks.make_mask(6, seed=4))
+@pytest.mark.parametrize("number", [1, 2, 3, 6])
+def test_same_seed_same_mask(number):
+    np.testing.assert_array_equal(masks.make_mask(number, seed=3), masks.make_mask(number, seed=3))
+    assert not np.array_equal(masks.make_mask(number, seed=3), masks.make_mask(number, seed=4))
+
+
+def test_batches():
     batch = masks.make_masks(1, 5, seed=0)
-    assert batch.shape == (5, 64, 64)
+    assert batch.shape == (5, 64, 64) and batch.dtype == bool
     np.testing.assert_array_equal(batch, masks.make_masks(1, 5, seed=0))
+    assert len({m.tobytes() for m in batch}) > 1  # the masks of a batch differ
+    np.testing.assert_allclose(masks.missing_fraction(masks.make_masks(6, 3)), [2867 / 4096] * 3)
+    assert masks.broadcast_masks(masks.make_mask(5), 4).shape == (4, 64, 64)
 
 
 def test_names_numbers_and_paper_mu():
@@ -57,15 +75,25 @@ def test_names_numbers_and_paper_mu():
     assert masks.pattern("center").number == 5 and masks.pattern("3").key == "stripes"
     assert masks.parse_patterns("1-6") == [1, 2, 3, 4, 5, 6]
     assert masks.parse_patterns("1,3") == [1, 3]
+    assert masks.parse_patterns(" 5 ") == [5] and masks.parse_patterns("1-2,5") == [1, 2, 5]
     with pytest.raises(masks.MaskError, match="unknown hole pattern"):
         masks.pattern(7)
+    with pytest.raises(masks.MaskError, match="unknown hole pattern 7"):
+        masks.parse_patterns("5-7")
+    for text in ("x", "6-1", "1-"):
+        with pytest.raises(masks.MaskError, match="write patterns as"):
+            masks.parse_patterns(text)
+    with pytest.raises(masks.MaskError, match="no pattern"):
+        masks.parse_patterns("")
 
 
 def test_validation_names_the_problem():
     with pytest.raises(masks.MaskError, match="shape"):
         masks.validate_known(np.ones((32, 32), bool))
+    with pytest.raises(masks.MaskError, match="shape"):
+        masks.validate_known(np.ones((2, 2, 64, 64), bool))
     with pytest.raises(masks.MaskError, match="only 0/1"):
-        masks.validate_known(np.full((64, 64), 2))
+        masks.validate_known(np.arange(4096).reshape(64, 64) % 3)  # values 0, 1 and 2
     with pytest.raises(masks.MaskError, match="no missing pixel"):
         masks.validate_known(np.ones((64, 64)))
     with pytest.raises(masks.MaskError, match="no known pixel"):
@@ -88,3 +116,22 @@ def test_mask_from_png_white_is_known(tmp_path):
     np.testing.assert_array_equal(masks.mask_from_png(tmp_path / "big.png"), known)
     with pytest.raises(masks.MaskError, match="does not exist"):
         masks.mask_from_png(tmp_path / "absent.png")
+    (tmp_path / "junk.png").write_bytes(b"not a png")
+    with pytest.raises(masks.MaskError, match="cannot read mask file"):
+        masks.mask_from_png(tmp_path / "junk.png")
+
+
+def test_mask_from_png_other_encodings(tmp_path):
+    """16-bit, grey + alpha, RGBA and 1-bit PNGs all read as white = known."""
+    from PIL import Image
+
+    known = masks.make_mask(3, seed=2)
+    io.imsave(tmp_path / "16bit.png", (known * 40000).astype(np.uint16), check_contrast=False)
+    io.imsave(tmp_path / "grey16.png", np.where(known, 60000, 20000).astype(np.uint16), check_contrast=False)
+    Image.fromarray(np.stack([known * 255, np.full(known.shape, 255)], -1).astype(np.uint8), "LA").save(
+        tmp_path / "la.png")
+    io.imsave(tmp_path / "rgba.png", np.dstack([known * 255] * 3 + [np.full(known.shape, 255)]).astype(np.uint8),
+              check_contrast=False)
+    Image.fromarray(known).save(tmp_path / "1bit.png")
+    for name in ("16bit.png", "grey16.png", "la.png", "rgba.png", "1bit.png"):
+        np.testing.assert_array_equal(masks.mask_from_png(tmp_path / name), known, err_msg=name)

@@ -21,6 +21,20 @@ def test_mae_mse_psnr_by_hand():
     assert result["PSNR"][0] == pytest.approx(10 * np.log10(255 ** 2 / 100))
 
 
+def test_unit_range_maps_to_0_255():
+    np.testing.assert_allclose(metrics.to_255([-1.0, 0.0, 1.0, 1.5]), [0.0, 127.5, 255.0, 255.0])
+
+
+def test_mixed_offsets_by_hand():
+    """Columns off by 0, 10, 20, 30 grey levels: MAE 15, MSE (0 + 100 + 400 + 900) / 4 = 350."""
+    base = np.full((1, 64, 64, 3), 100.0)
+    offset = np.tile(np.repeat([0.0, 10.0, 20.0, 30.0], 16), (64, 1))[None, :, :, None]
+    result = metrics.image_metrics(from_255(base + offset), from_255(base))
+    assert result["MAE"][0] == pytest.approx(15.0) and result["MSE"][0] == pytest.approx(350.0)
+    assert result["PSNR"][0] == pytest.approx(10 * np.log10(255 ** 2 / 350.0))
+    assert metrics.psnr_from_mse(255.0 ** 2) == pytest.approx(0.0)
+
+
 def test_half_the_pixels_wrong():
     a = np.zeros((1, 64, 64, 3))
     b = a.copy()
@@ -33,8 +47,29 @@ def test_half_the_pixels_wrong():
 
 def test_identical_images():
     a = np.random.default_rng(0).uniform(-1, 1, (2, 64, 64, 3))
-    result = metrics.image_metrics(a, a)
-    assert np.all(result["MSSIM"] == pytest.approx(1.0)) and np.all(np.isinf(result["PSNR"]))
+    for region in ("image", "missing"):
+        result = metrics.image_metrics(a, a, masks.make_mask(5), region=region)
+        assert np.all(result["MSSIM"] == pytest.approx(1.0)) and np.all(np.isinf(result["PSNR"]))
+        assert np.all(result["MAE"] == 0) and np.all(result["MSE"] == 0)
+
+
+def test_missing_region_ignores_the_known_pixels():
+    rng = np.random.default_rng(2)
+    a = rng.uniform(-1, 1, (1, 64, 64, 3))
+    known = masks.make_mask(1, seed=3)
+    b = np.where(known[..., None], rng.uniform(-1, 1, a.shape), a)  # differs only on known pixels
+    hole = metrics.image_metrics(a, b, known, region="missing")
+    assert hole["MAE"][0] == 0 and np.isinf(hole["PSNR"][0])
+    assert metrics.image_metrics(a, b)["MAE"][0] > 10
+
+
+def test_missing_region_edge_cases():
+    a = np.zeros((1, 64, 64, 3))
+    with pytest.raises(ValueError, match="no missing pixel"):
+        metrics.image_metrics(a, a + 0.1, np.ones((64, 64), bool), region="missing")
+    corner = np.ones((64, 64), bool)
+    corner[:3, :3] = False  # a hole wholly inside SSIM's 5-pixel border
+    assert np.isfinite(metrics.image_metrics(a, a + 0.1, corner, region="missing")["MSSIM"][0])
 
 
 def test_ssim_is_wang_et_al_via_scikit_image():
@@ -43,6 +78,17 @@ def test_ssim_is_wang_et_al_via_scikit_image():
     expected = structural_similarity(metrics.to_255(a), metrics.to_255(b), data_range=255, channel_axis=-1,
                                      gaussian_weights=True, sigma=1.5, use_sample_covariance=False)
     assert metrics.image_metrics(a, b)["MSSIM"][0] == pytest.approx(expected)
+
+
+# The paper's Table 1 (MSE, PSNR) pairs, before and after refinement. Its PSNR for the stripes
+# before refinement (15.45 for MSE 2011.45) repeats the row above; 10·log10(255²/2011.45) = 15.10.
+TABLE1_MSE_PSNR = [(777.16, 19.23), (626.17, 20.16), (1852.22, 15.45), (1599.89, 16.09), (1607.32, 16.07),
+                   (1980.77, 15.16), (1645.05, 15.97), (704.54, 19.65), (570.18, 20.57), (323.97, 23.03)]
+
+
+@pytest.mark.parametrize("mse,psnr", TABLE1_MSE_PSNR)
+def test_psnr_formula_reproduces_table_1(mse, psnr):
+    assert metrics.psnr_from_mse(mse) == pytest.approx(psnr, abs=0.006)
 
 
 def test_table_psnr_comes_from_the_mean_mse():

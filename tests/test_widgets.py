@@ -1,6 +1,7 @@
 """The widgets' plain functions, and that every widget builds without a frontend."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -17,17 +18,39 @@ def faces():
     return np.random.default_rng(0).uniform(-1, 1, (2, 64, 64, 3)).astype(np.float32)
 
 
-def test_render_pattern_draws_the_chosen_mask(faces):
-    figure, known = widgets.render_pattern(faces[0], pattern=4, seed=0)
-    np.testing.assert_array_equal(known, masks.make_mask(4))
-    assert "50.0% missing" in figure.axes[1].get_title()
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
 
 
-def test_pattern_picker_builds_headless(faces):
-    ui = widgets.pattern_picker(faces[0])
+@pytest.mark.parametrize("number", range(1, 7))
+def test_render_pattern_draws_the_chosen_mask(faces, number):
+    figure, known = widgets.render_pattern(faces[0], pattern=number, seed=3)
+    np.testing.assert_array_equal(known, masks.make_mask(number, seed=3))
+    assert f"{masks.missing_fraction(known):.1%} missing" in figure.axes[1].get_title()
+    shown = figure.axes[1].images[0].get_array()
+    np.testing.assert_allclose(shown[~known], 0.5)  # holes drawn grey (0 in [−1, 1])
+    np.testing.assert_array_equal(figure.axes[2].images[0].get_array(), known.astype(float))  # white = known
+
+
+def test_describe_pattern_names_share_and_mu():
+    text = widgets.describe_pattern(4, masks.make_mask(4))
+    assert text == "(4) left half: missing 50.0% · paper's µ 0.33"
+
+
+def test_pattern_picker_builds_headless(faces, capsys):
+    calls = []
+    ui = widgets.pattern_picker(faces[0], on_change=lambda *args: calls.append(args))
     dropdown, seed = ui.children[0].children
     assert dropdown.value == 5 and seed.value == 0
+    assert [c[:2] for c in calls] == [(5, 0)]
     dropdown.value = 6  # redraws through render_pattern without a frontend
+    seed.value = 4
+    assert [c[:2] for c in calls] == [(5, 0), (6, 0), (6, 4)]
+    np.testing.assert_array_equal(calls[-1][2], masks.make_mask(6, seed=4))
+    assert "(6) 70 % random pixels: missing 70.0%" in capsys.readouterr().out
+    assert len(dropdown.options) == 6
 
 
 def test_inpaint_demo_runs_the_real_functions(models, faces):
