@@ -62,7 +62,7 @@ def run_batch(G, D, faces, which: int, indices, *, steps: int, refine_steps: int
               table2: bool, progress: bool = False) -> dict:
     """Inpaint → blend → refine → blend one batch of one pattern; metrics only, per image."""
     from .inpainting import semantic_inpaint
-    from .refinement import refine
+    from .refinement import DEFAULT_INIT, refine
 
     known = masks_for(which, indices, seed)
     p = pattern(which)
@@ -73,8 +73,8 @@ def run_batch(G, D, faces, which: int, indices, *, steps: int, refine_steps: int
     z_g = inpainted.z_at[steps] if long_run else inpainted.z
     x_g = G(z_g, training=False).numpy() if long_run else inpainted.x_g
     x_b = poisson_blend(faces, known, x_g)
-    refined = refine(x_b, known, G, D, mu=p.mu, steps=refine_steps, init="inpainting", z_init=z_g,
-                     seed=seed, progress=progress)
+    refined = refine(x_b, known, G, D, mu=p.mu, steps=refine_steps, init=DEFAULT_INIT, z_init=z_g,
+                     z_fresh=initial_z(which, indices, seed, 1), progress=progress)
     x = poisson_blend(faces, known, refined.x_r)
     out: dict = {"pattern": which, "indices": [int(i) for i in indices]}
     stages = {"before": x_b, "after": x}
@@ -93,6 +93,12 @@ def run_batch(G, D, faces, which: int, indices, *, steps: int, refine_steps: int
     return out
 
 
+def _default_init() -> str:
+    from .refinement import DEFAULT_INIT
+
+    return DEFAULT_INIT
+
+
 def batch_file(out: Path, which: int, number: int) -> Path:
     return out / "batches" / f"pattern{which}_batch{number:03d}.json"
 
@@ -106,7 +112,7 @@ def evaluate(faces, names, G, D, out, *, patterns=(1, 2, 3, 4, 5, 6), steps: int
     out = Path(out)
     (out / "batches").mkdir(parents=True, exist_ok=True)
     settings = {"n": len(faces), "patterns": list(patterns), "steps": steps, "refine_steps": refine_steps,
-                "batch_size": batch_size, "seed": seed, "table2": table2}
+                "batch_size": batch_size, "seed": seed, "table2": table2, "refine_init": _default_init()}
     settings_file = out / "settings.json"
     if settings_file.exists():
         saved = json.loads(settings_file.read_text())

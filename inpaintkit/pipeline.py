@@ -17,7 +17,7 @@ from .inpainting import check_images, semantic_inpaint
 from .losses import LAMBDA
 from .masks import apply_mask, broadcast_masks, pattern
 from .metrics import image_metrics, mean_metrics
-from .refinement import refine
+from .refinement import DEFAULT_INIT, refine
 
 
 @dataclass
@@ -72,7 +72,7 @@ class PipelineResult:
 
 def inpaint_and_refine(y, known, G=None, D=None, *, mu=None, which_pattern=None, lam: float = LAMBDA,
                        inpaint_steps: int | None = None, refine_steps: int | None = None,
-                       refine_init: str = "inpainting", blend_kind: str = "paper", seed: int = 0,
+                       refine_init: str = DEFAULT_INIT, blend_kind: str = "paper", seed: int = 0,
                        original=None, progress: bool = True) -> PipelineResult:
     """Run Fig. 8 on a batch. µ comes from ``mu`` or else from the hole pattern's paper value.
 

@@ -79,3 +79,9 @@ def test_pipeline_needs_mu_or_pattern(small_models, reachable_faces):
     G, D = small_models
     with pytest.raises(ValueError, match="µ"):
         pipeline.inpaint_and_refine(reachable_faces, masks.make_mask(5), G, D, inpaint_steps=1, refine_steps=1)
+
+
+def test_default_init_is_the_measured_one():
+    stored = refinement.load_init_comparison()
+    assert refinement.DEFAULT_INIT == stored["best"]
+    assert stored["steps"] == 1500 and stored["n"] >= 32
