@@ -25,7 +25,7 @@ from .blending import poisson_blend
 from .dcgan import Z_DIM, sample_z
 from .masks import make_mask, pattern
 from .metrics import METRICS, image_metrics, mean_metrics
-from .shortcomings import consensus_error, discriminator_view
+from .shortcomings import shortcoming_measures
 from .storage import atomic_write_text
 
 # Table 1 and Table 2 of the paper: (MAE, MSE, PSNR, MSSIM), before → after refinement.
@@ -85,11 +85,10 @@ def run_batch(G, D, faces, which: int, indices, *, steps: int, refine_steps: int
             values = image_metrics(images, faces, known, region=region)
             for name in METRICS:
                 out[f"{stage}_{region}_{name}"] = values[name].tolist()
-    out["before_consensus"] = consensus_error(x_g, faces, known).tolist()
-    out["after_consensus"] = consensus_error(refined.x_r, faces, known).tolist()
+    # The §1.4 measures per stage: consensus, D's view of G(z) against the blend, colour gaps.
     for stage, synthetic, blended in (("before", x_g, x_b), ("after", refined.x_r, x)):
-        view = discriminator_view(D, synthetic, blended)
-        out[f"{stage}_d_gap"] = view["gap"].tolist()
+        for key, values in shortcoming_measures(D, faces, known, synthetic, blended).items():
+            out[f"{stage}_{key}"] = values.tolist()
     return out
 
 
@@ -120,7 +119,8 @@ def evaluate(faces, names, G, D, out, *, patterns=(1, 2, 3, 4, 5, 6), steps: int
             raise ValueError(f"{out} holds a run with other settings {saved}; pick another --out")
     else:
         atomic_write_text(settings_file, json.dumps(settings, indent=2))
-    jobs = [(w, b) for w in patterns for b in range(-(-len(faces) // batch_size))]
+    # Batch by batch across the patterns, so that a run stopped early covers every pattern equally.
+    jobs = [(w, b) for b in range(-(-len(faces) // batch_size)) for w in patterns]
     bar = tqdm(jobs, desc="evaluation batches", disable=not progress)
     for which, number in bar:
         target = batch_file(out, which, number)
@@ -202,6 +202,37 @@ def table2_markdown(rows) -> str:
     return "\n".join(lines)
 
 
+SHORTCOMING_MEASURES = {
+    "consensus": "consensus: mean |G(z) − y| on known pixels",
+    "p_synthetic": "D(G(z))",
+    "p_blended": "D(blend)",
+    "d_gap": "|D(G(z)) − D(blend)|",
+    "edge_color_gap": "colour gap across the hole's edge",
+    "mirror_color_gap": "colour gap to the mirrored known side",
+}
+
+
+def shortcomings_markdown(rows) -> str:
+    """The §1.4 measures per pattern, before → after refinement (means; NaN-free images only).
+
+    Colour gaps and the consensus are on 0–255; D's outputs are probabilities. The mirror gap
+    exists only where a filled pixel's mirror image is known (not for the centred square).
+    """
+    header = "| pattern | n | " + " | ".join(SHORTCOMING_MEASURES.values()) + " |"
+    lines = [header, "| --- | --- |" + " --- |" * len(SHORTCOMING_MEASURES)]
+    for which in sorted({r["pattern"] for r in rows}):
+        sub = [r for r in rows if r["pattern"] == which]
+        cells = []
+        for key in SHORTCOMING_MEASURES:
+            before = np.array([r.get(f"before_{key}", np.nan) for r in sub], float)
+            after = np.array([r.get(f"after_{key}", np.nan) for r in sub], float)
+            ok = np.isfinite(before) & np.isfinite(after)
+            digits = 3 if key.startswith(("p_", "d_")) else 1
+            cells.append(f"{before[ok].mean():.{digits}f} → {after[ok].mean():.{digits}f}" if ok.any() else "–")
+        lines.append(f"| ({which}) {pattern(which).key} | {len(sub)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def rows_csv(rows) -> str:
     buffer = io.StringIO()
     if rows:
@@ -225,6 +256,8 @@ def write_reports(out) -> dict:
     atomic_write_text(out / "table1.md", "# Table 1 (whole image, 0–255)\n\n" + note + table1_markdown(rows) +
                       "\n\n# Table 1 over the hole only\n\n" + table1_markdown(rows, "missing") + "\n")
     atomic_write_text(out / "table2.md", "# Table 2 (centre pattern)\n\n" + note + table2_markdown(rows) + "\n")
+    atomic_write_text(out / "shortcomings.md", "# The §1.4 measures, before → after refinement\n\n" + note +
+                      shortcomings_markdown(rows) + "\n")
     return run
 
 
@@ -235,9 +268,9 @@ def load_results(out=RESULTS) -> dict:
     """The committed evaluation run (rows, settings, tables) or an empty one if none exists yet."""
     out = Path(out)
     if not (out / "settings.json").exists():
-        return {"rows": [], "settings": None, "table1": "", "table2": ""}
+        return {"rows": [], "settings": None, "table1": "", "table2": "", "shortcomings": ""}
     run = collect(out)
     run["settings"] = json.loads((out / "settings.json").read_text())
-    run["table1"] = (out / "table1.md").read_text() if (out / "table1.md").exists() else ""
-    run["table2"] = (out / "table2.md").read_text() if (out / "table2.md").exists() else ""
+    for name in ("table1", "table2", "shortcomings"):
+        run[name] = (out / f"{name}.md").read_text() if (out / f"{name}.md").exists() else ""
     return run

@@ -49,6 +49,22 @@ def test_rows_tables_and_resume(models, faces, tmp_path):
     assert "paper (5)" in table1 and "15.18 → 13.68" in table1
     assert "inpainting 3000" in (tmp_path / "table2.md").read_text()
     assert (tmp_path / "per_image.csv").read_text().count("\n") == 9
+    measures = (tmp_path / "shortcomings.md").read_text()
+    assert "| (1) " in measures and "| (5) " in measures
+    for key in evaluation.SHORTCOMING_MEASURES:
+        assert all(f"before_{key}" in r and f"after_{key}" in r for r in run["rows"])
+
+
+def test_shortcomings_table_means_and_missing_mirror():
+    rows = [{"pattern": 4, **{f"{s}_{k}": 0.5 for s in ("before", "after") for k in evaluation.SHORTCOMING_MEASURES}}
+            for _ in range(2)]
+    rows[0].update(before_consensus=10.0, after_consensus=4.0)
+    rows[1].update(before_consensus=20.0, after_consensus=6.0)
+    rows += [{"pattern": 5, **{f"{s}_{k}": float("nan") if k == "mirror_color_gap" else 1.0
+                               for s in ("before", "after") for k in evaluation.SHORTCOMING_MEASURES}}]
+    table = evaluation.shortcomings_markdown(rows).splitlines()
+    assert table[2].startswith("| (4) left | 2 | 15.0 → 5.0 |")
+    assert table[3].startswith("| (5) center | 1 |") and table[3].endswith("| – |")
 
 
 def test_numbers_do_not_depend_on_the_batch_size(models, faces, tmp_path):
