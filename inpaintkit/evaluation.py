@@ -25,7 +25,7 @@ from .blending import poisson_blend
 from .dcgan import Z_DIM, sample_z
 from .masks import make_mask, pattern
 from .metrics import METRICS, image_metrics, mean_metrics
-from .shortcomings import shortcoming_measures
+from .shortcomings import MEASURES, before_after, shortcoming_measures
 from .storage import atomic_write_text
 
 # Table 1 and Table 2 of the paper: (MAE, MSE, PSNR, MSSIM), before → after refinement.
@@ -202,34 +202,19 @@ def table2_markdown(rows) -> str:
     return "\n".join(lines)
 
 
-SHORTCOMING_MEASURES = {
-    "consensus": "consensus: mean |G(z) − y| on known pixels",
-    "p_synthetic": "D(G(z))",
-    "p_blended": "D(blend)",
-    "d_gap": "|D(G(z)) − D(blend)|",
-    "edge_color_gap": "colour gap across the hole's edge",
-    "mirror_color_gap": "colour gap to the mirrored known side",
-}
-
-
 def shortcomings_markdown(rows) -> str:
-    """The §1.4 measures per pattern, before → after refinement (means; NaN-free images only).
+    """The §1.4 measures per pattern, before → after refinement (means over the images).
 
     Colour gaps and the consensus are on 0–255; D's outputs are probabilities. The mirror gap
     exists only where a filled pixel's mirror image is known (not for the centred square).
     """
-    header = "| pattern | n | " + " | ".join(SHORTCOMING_MEASURES.values()) + " |"
-    lines = [header, "| --- | --- |" + " --- |" * len(SHORTCOMING_MEASURES)]
+    lines = ["| pattern | n | " + " | ".join(MEASURES.values()) + " |",
+             "| --- | --- |" + " --- |" * len(MEASURES)]
     for which in sorted({r["pattern"] for r in rows}):
         sub = [r for r in rows if r["pattern"] == which]
-        cells = []
-        for key in SHORTCOMING_MEASURES:
-            before = np.array([r.get(f"before_{key}", np.nan) for r in sub], float)
-            after = np.array([r.get(f"after_{key}", np.nan) for r in sub], float)
-            ok = np.isfinite(before) & np.isfinite(after)
-            digits = 3 if key.startswith(("p_", "d_")) else 1
-            cells.append(f"{before[ok].mean():.{digits}f} → {after[ok].mean():.{digits}f}" if ok.any() else "–")
-        lines.append(f"| ({which}) {pattern(which).key} | {len(sub)} | " + " | ".join(cells) + " |")
+        stage = {s: {k: [r.get(f"{s}_{k}", np.nan) for r in sub] for k in MEASURES} for s in ("before", "after")}
+        cells = before_after(stage["before"], stage["after"])
+        lines.append(f"| ({which}) {pattern(which).key} | {len(sub)} | " + " | ".join(cells.values()) + " |")
     return "\n".join(lines)
 
 

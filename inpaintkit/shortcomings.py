@@ -86,6 +86,36 @@ def shortcoming_measures(D, original, known, synthetic, blended) -> dict[str, np
     }
 
 
+# What each measure of :func:`shortcoming_measures` is, for tables.
+MEASURES = {
+    "consensus": "consensus: mean |G(z) − y| on known pixels",
+    "p_synthetic": "D(G(z))",
+    "p_blended": "D(blend)",
+    "d_gap": "|D(G(z)) − D(blend)|",
+    "edge_color_gap": "colour gap across the hole's edge",
+    "mirror_color_gap": "colour gap to the mirrored known side",
+}
+
+
+def before_after(before: dict, after: dict) -> dict[str, str]:
+    """"mean before → mean after" for every measure, over the images where both are defined
+    ("–" where none is, e.g. the mirror gap of a centred square). 0–255 measures get one
+    decimal, D's probabilities three."""
+    cells = {}
+    for key in MEASURES:
+        b = np.asarray(before.get(key, np.nan), float).ravel()
+        a = np.asarray(after.get(key, np.nan), float).ravel()
+        ok = np.isfinite(b) & np.isfinite(a)
+        digits = 3 if key.startswith(("p_", "d_")) else 1
+        cells[key] = f"{b[ok].mean():.{digits}f} → {a[ok].mean():.{digits}f}" if ok.any() else "–"
+    return cells
+
+
+def measures_table(before: dict, after: dict) -> str:
+    """The §1.4 measures before → after refinement as a short text table (notebook 05)."""
+    return "\n".join(f"{MEASURES[key]:40} {cell}" for key, cell in before_after(before, after).items())
+
+
 def pick_cases(before: dict[str, np.ndarray], after: dict[str, np.ndarray], key: str, count: int = 4,
                largest_gain: bool = True) -> np.ndarray:
     """Indices of the images where ``key`` fell most (refinement fixed them, Fig. 6) or rose most

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from inpaintkit import config, dcgan, evaluation
+from inpaintkit.shortcomings import MEASURES
 
 
 @pytest.fixture(scope="module")
@@ -51,17 +52,17 @@ def test_rows_tables_and_resume(models, faces, tmp_path):
     assert (tmp_path / "per_image.csv").read_text().count("\n") == 9
     measures = (tmp_path / "shortcomings.md").read_text()
     assert "| (1) " in measures and "| (5) " in measures
-    for key in evaluation.SHORTCOMING_MEASURES:
+    for key in MEASURES:
         assert all(f"before_{key}" in r and f"after_{key}" in r for r in run["rows"])
 
 
 def test_shortcomings_table_means_and_missing_mirror():
-    rows = [{"pattern": 4, **{f"{s}_{k}": 0.5 for s in ("before", "after") for k in evaluation.SHORTCOMING_MEASURES}}
+    rows = [{"pattern": 4, **{f"{s}_{k}": 0.5 for s in ("before", "after") for k in MEASURES}}
             for _ in range(2)]
     rows[0].update(before_consensus=10.0, after_consensus=4.0)
     rows[1].update(before_consensus=20.0, after_consensus=6.0)
     rows += [{"pattern": 5, **{f"{s}_{k}": float("nan") if k == "mirror_color_gap" else 1.0
-                               for s in ("before", "after") for k in evaluation.SHORTCOMING_MEASURES}}]
+                               for s in ("before", "after") for k in MEASURES}}]
     table = evaluation.shortcomings_markdown(rows).splitlines()
     assert table[2].startswith("| (4) left | 2 | 15.0 → 5.0 |")
     assert table[3].startswith("| (5) center | 1 |") and table[3].endswith("| – |")

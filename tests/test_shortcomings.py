@@ -53,3 +53,14 @@ def test_discriminator_view_and_pick_cases():
     after = {"m": np.array([1.0, 1.0, 0.0, 8.0])}
     assert list(shortcomings.pick_cases(before, after, "m", 2)) == [0, 3]
     assert list(shortcomings.pick_cases(before, after, "m", 1, largest_gain=False)) == [1]
+
+
+def test_measures_table_reads_before_and_after_means():
+    before = {key: np.array([1.0, 3.0]) for key in shortcomings.MEASURES}
+    after = {key: np.array([0.0, 1.0]) for key in shortcomings.MEASURES}
+    after["mirror_color_gap"] = np.array([np.nan, np.nan])
+    cells = shortcomings.before_after(before, after)
+    assert cells["consensus"] == "2.0 → 0.5" and cells["d_gap"] == "2.000 → 0.500"
+    assert cells["mirror_color_gap"] == "–"
+    table = shortcomings.measures_table(before, after).splitlines()
+    assert len(table) == len(shortcomings.MEASURES) and table[0].endswith("2.0 → 0.5")
