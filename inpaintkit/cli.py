@@ -94,10 +94,11 @@ def _evaluate(args) -> int:
 
 def _figures(args) -> int:
     from . import config
-    from .figures import make_all
+    from .figures import PARTS as FIGURE_PARTS, make_all
 
     config.seed_everything(args.seed)
-    make_all(args.out, steps=args.steps, seed=args.seed)
+    parts = FIGURE_PARTS if args.only is None else tuple(part.strip() for part in args.only.split(","))
+    make_all(args.out, steps=args.steps, seed=args.seed, parts=parts, celeba_count=args.celeba_count)
     return 0
 
 
@@ -146,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="figures")
     p.add_argument("--steps", type=int, default=1500, help="steps per stage (paper: 1500)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--only", default=None,
+                   help="comma-separated parts: patterns, pipeline, steps, evaluation, celeba (default: all)")
+    p.add_argument("--celeba-count", type=int, default=64, help="validation faces for the local Fig. 6/10")
     p.set_defaults(func=_figures)
 
     args = parser.parse_args(argv)

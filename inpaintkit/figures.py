@@ -3,6 +3,17 @@
 Committed figures show only the built-in sample faces, generated faces and plots of numbers, never
 a CelebA image. Panels of CelebA faces (the Fig. 6 and Fig. 10 style cases, picked by the
 measures of :mod:`inpaintkit.shortcomings`) are written to ``figures/celeba/``, which git ignores.
+
+The figures come in parts, so that a cheap one (the plots of the committed evaluation) can be
+redrawn without re-running the optimisations behind the others (``--only evaluation``):
+
+- ``patterns``: the six hole patterns on the sample face (§3.3);
+- ``pipeline``: Fig. 1 / Fig. 9 style rows, masked | inpainted [Yeh] | refined | original, one per
+  pattern; the loss curves of both stages; pasting against Poisson blending (Fig. 5);
+- ``steps``: Fig. 11 style, inpainting for 1500 and 3000 steps against 1500 + refinement 1500 (Table 2);
+- ``evaluation``: the per-image before/after changes of the committed evaluation run (Table 1);
+- ``celeba``: local only, Fig. 6 (refinement fixes) and Fig. 10 (refinement fails) on CelebA
+  validation faces, picked by the colour gap to the mirrored known side (left-half pattern).
 """
 from __future__ import annotations
 
@@ -11,13 +22,15 @@ from pathlib import Path
 import numpy as np
 
 from . import blending, masks, plotting
-from .data import celeba_root, load_celeba, sample_faces
 from .storage import atomic_path
+
+PARTS = ("patterns", "pipeline", "steps", "evaluation", "celeba")
 
 
 def _save(figure, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
+    path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         figure.savefig(tmp, dpi=110, bbox_inches="tight")
     plt.close(figure)
@@ -25,73 +38,111 @@ def _save(figure, path: Path) -> Path:
     return path
 
 
-def make_all(out: str | Path = "figures", steps: int = 1500, celeba_count: int = 64, seed: int = 0) -> list[Path]:
-    """Every figure; ``steps`` per optimisation stage (the paper's 1500 by default)."""
-    from .dcgan import load_pretrained
-    from .evaluation import load_results
-    from .inpainting import semantic_inpaint
-    from .pipeline import inpaint_and_refine
-    from .shortcomings import pick_cases, shortcoming_measures
-
-    out = Path(out)
-    G, D = load_pretrained()
-    faces = sample_faces()
-    written = []
-
+def patterns_figure(out: Path, faces, seed: int) -> list[Path]:
     six = [masks.make_mask(n, seed=seed) for n in masks.PATTERNS]
-    written.append(_save(plotting.show_grid([masks.apply_mask(faces[0], k) for k in six], ncols=6, size=1.4,
-                                            titles=[f"({n}) {masks.missing_fraction(k):.0%}"
-                                                    for n, k in zip(masks.PATTERNS, six)]), out / "patterns.png"))
+    titles = [f"({n}) {masks.missing_fraction(k):.0%}" for n, k in zip(masks.PATTERNS, six)]
+    grid = plotting.show_grid([masks.apply_mask(faces[0], k) for k in six], ncols=6, size=1.4, titles=titles)
+    return [_save(grid, out / "patterns.png")]
+
+
+def pipeline_figures(out: Path, faces, G, D, steps: int, seed: int) -> list[Path]:
+    from .pipeline import inpaint_and_refine
 
     numbers = list(masks.PATTERNS)
     batch = np.stack([faces[i % len(faces)] for i in range(len(numbers))])
-    known = np.stack(six)
+    known = np.stack([masks.make_mask(n, seed=seed) for n in numbers])
     mu = np.array([masks.pattern(n).mu for n in numbers], np.float32)
     result = inpaint_and_refine(batch, known, G, D, mu=mu, inpaint_steps=steps, refine_steps=steps, seed=seed,
                                 original=batch)
-    written.append(_save(result.plot(), out / "pipeline_six_patterns.png"))
-    written.append(_save(plotting.plot_traces({"inpainting (Eq. 3)": result.inpaint_losses,
-                                               "refinement (Eq. 9)": result.refine_losses}, log=True),
-                         out / "loss_curves.png"))
-
+    traces = {"inpainting (Eq. 3)": result.inpaint_losses, "refinement (Eq. 9)": result.refine_losses}
     pasted = blending.paste(batch, known, result.x_g)
     rows = [[masks.apply_mask(b, k), p, x] for b, k, p, x in zip(batch[:3], known[:3], pasted[:3], result.x_b[:3])]
-    written.append(_save(plotting.show_grid(np.concatenate(rows), ncols=3, size=1.6,
-                                            titles=["masked", "pasted", "Poisson blended"]), out / "blending.png"))
+    return [_save(result.plot(), out / "pipeline_six_patterns.png"),
+            _save(plotting.plot_traces(traces, log=True), out / "loss_curves.png"),
+            _save(plotting.show_grid(np.concatenate(rows), ncols=3, size=1.6,
+                                     titles=["masked", "pasted", "Poisson blended"]), out / "blending.png")]
+
+
+def steps_figure(out: Path, faces, G, D, steps: int, seed: int) -> list[Path]:
+    """Table 2 as pictures: the refinement run starts from the 1500-step blend of the same run."""
+    from .inpainting import semantic_inpaint
+    from .refinement import refine
 
     centre = masks.make_masks(5, len(faces), seed=seed)
     long_run = semantic_inpaint(faces, centre, G, D, steps=2 * steps, seed=seed, keep_z_at=(steps,))
-    at_1500 = blending.poisson_blend(faces, centre, G(long_run.z_at[steps], training=False).numpy())
-    at_3000 = blending.poisson_blend(faces, centre, long_run.x_g)
-    refined = inpaint_and_refine(faces, centre, G, D, which_pattern=5, inpaint_steps=steps, refine_steps=steps,
-                                 seed=seed)
-    rows = [[masks.apply_mask(f, k), a, b, r, f] for f, k, a, b, r in zip(faces, centre, at_1500, at_3000, refined.x)]
-    written.append(_save(plotting.show_grid(np.concatenate(rows), ncols=5, size=1.5,
-                                            titles=["masked", f"inpaint {steps}", f"inpaint {2 * steps}",
-                                                    f"{steps} + refine {steps}", "original"]),
-                         out / "steps_vs_refinement.png"))
+    x_g = G(long_run.z_at[steps], training=False).numpy()
+    at_half = blending.poisson_blend(faces, centre, x_g)
+    at_full = blending.poisson_blend(faces, centre, long_run.x_g)
+    refined = refine(at_half, centre, G, D, mu=masks.pattern(5).mu, steps=steps, z_init=long_run.z_at[steps],
+                     seed=seed + 1)
+    final = blending.poisson_blend(faces, centre, refined.x_r)
+    rows = [[masks.apply_mask(f, k), a, b, r, f] for f, k, a, b, r in zip(faces, centre, at_half, at_full, final)]
+    titles = ["masked", f"inpaint {steps}", f"inpaint {2 * steps}", f"{steps} + refine {steps}", "original"]
+    return [_save(plotting.show_grid(np.concatenate(rows), ncols=5, size=1.5, titles=titles),
+                  out / "steps_vs_refinement.png")]
 
-    evaluation = load_results()
-    if evaluation["rows"]:
-        for metric in ("MAE", "PSNR"):
-            written.append(_save(plotting.plot_differences(evaluation["rows"], metric),
-                                 out / f"table1_{metric.lower()}_change.png"))
 
+def evaluation_figures(out: Path, results=None) -> list[Path]:
+    from .evaluation import RESULTS, load_results
+
+    rows = load_results(RESULTS if results is None else results)["rows"]
+    if not rows:
+        print("no committed evaluation rows: run `python -m inpaintkit evaluate` first")
+        return []
+    return [_save(plotting.plot_differences(rows, metric), out / f"table1_{metric.lower()}_change.png")
+            for metric in ("MAE", "PSNR")]
+
+
+def celeba_figures(out: Path, root, G, D, steps: int, seed: int, count: int) -> list[Path]:
+    """Fig. 6 and Fig. 10 on CelebA validation faces, into ``out/celeba/`` (git-ignored)."""
+    from .data import load_celeba
+    from .pipeline import inpaint_and_refine
+    from .shortcomings import pick_cases, shortcoming_measures
+
+    local = out / "celeba"
+    local.mkdir(parents=True, exist_ok=True)
+    (local / ".gitignore").write_text("*\n")  # CelebA pixels are never committed
+    people = load_celeba(root, "validation", count, progress=False)
+    left = masks.make_masks(4, len(people), seed=seed)
+    run = inpaint_and_refine(people, left, G, D, which_pattern=4, inpaint_steps=steps, refine_steps=steps,
+                             seed=seed, original=people)
+    before = shortcoming_measures(D, people, left, run.x_g, run.x_b)
+    after = shortcoming_measures(D, people, left, run.x_r, run.x)
+    written = []
+    for name, largest in (("fig6_refinement_fixes", True), ("fig10_refinement_fails", False)):
+        picked = pick_cases(before, after, "mirror_color_gap", min(4, len(people)), largest_gain=largest)
+        panels = [[masks.apply_mask(people[i], left[i]), run.x_b[i], run.x[i], people[i]] for i in picked]
+        written.append(_save(plotting.show_grid(np.concatenate(panels), ncols=4, size=1.5,
+                                                titles=["masked", "inpainted [Yeh]", "refined", "original"]),
+                             local / f"{name}.png"))
+    return written
+
+
+def make_all(out: str | Path = "figures", steps: int = 1500, celeba_count: int = 64, seed: int = 0,
+             parts=PARTS, results=None) -> list[Path]:
+    """The figures of ``parts``; ``steps`` per optimisation stage (the paper's 1500 by default)."""
+    from .data import celeba_root, sample_faces
+
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise ValueError(f"unknown figure part(s) {sorted(unknown)}; choose from {PARTS}")
+    out = Path(out)
+    faces = sample_faces()
+    G = D = None
+    if set(parts) & {"pipeline", "steps", "celeba"}:
+        from .dcgan import load_pretrained
+
+        G, D = load_pretrained()
+    written = []
+    if "patterns" in parts:
+        written += patterns_figure(out, faces, seed)
+    if "pipeline" in parts:
+        written += pipeline_figures(out, faces, G, D, steps, seed)
+    if "steps" in parts:
+        written += steps_figure(out, faces, G, D, steps, seed)
+    if "evaluation" in parts:
+        written += evaluation_figures(out, results)
     root = celeba_root()
-    if root is not None:  # local only: CelebA pixels are never committed
-        local = out / "celeba"
-        (local / ".gitignore").parent.mkdir(parents=True, exist_ok=True)
-        (local / ".gitignore").write_text("*\n")
-        people = load_celeba(root, "validation", celeba_count, progress=False)
-        left = masks.make_masks(4, len(people), seed=seed)
-        run = inpaint_and_refine(people, left, G, D, which_pattern=4, inpaint_steps=steps, refine_steps=steps,
-                                 seed=seed, original=people)
-        before = shortcoming_measures(D, people, left, run.x_g, run.x_b)
-        after = shortcoming_measures(D, people, left, run.x_r, run.x)
-        for name, largest in (("fig6_refinement_fixes", True), ("fig10_refinement_fails", False)):
-            picked = pick_cases(before, after, "mirror_color_gap", 4, largest_gain=largest)
-            panels = [[masks.apply_mask(people[i], left[i]), run.x_b[i], run.x[i], people[i]] for i in picked]
-            written.append(_save(plotting.show_grid(np.concatenate(panels), ncols=4, size=1.5,
-                                                    titles=["masked", "inpainted [Yeh]", "refined", "original"]),
-                                 local / f"{name}.png"))
+    if "celeba" in parts and root is not None:
+        written += celeba_figures(out, root, G, D, steps, seed, celeba_count)
     return written

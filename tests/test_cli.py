@@ -20,3 +20,20 @@ def test_evaluate_refuses_the_train_partition(tmp_path, capsys, celeba_root):
 def test_bad_pattern_is_named(tmp_path, capsys):
     assert main(["demo", "--patterns", "9", "--out", str(tmp_path)]) == 2
     assert "unknown hole pattern" in capsys.readouterr().err
+
+
+def test_figures_regenerates_every_part(tmp_path, capsys, celeba_root, monkeypatch):
+    monkeypatch.setenv("INPAINTKIT_DATA", str(celeba_root))
+    assert main(["figures", "--out", str(tmp_path), "--steps", "2", "--celeba-count", "2"]) == 0
+    names = {p.name for p in tmp_path.glob("*.png")}
+    assert {"patterns.png", "pipeline_six_patterns.png", "loss_curves.png", "blending.png",
+            "steps_vs_refinement.png"} <= names
+    # CelebA panels stay local: their folder ignores everything in it.
+    assert {p.name for p in (tmp_path / "celeba").glob("*.png")} == {"fig6_refinement_fixes.png",
+                                                                      "fig10_refinement_fails.png"}
+    assert (tmp_path / "celeba" / ".gitignore").read_text().strip() == "*"
+
+
+def test_figures_names_an_unknown_part(tmp_path, capsys):
+    assert main(["figures", "--out", str(tmp_path), "--only", "patterns,colour"]) == 2
+    assert "unknown figure part" in capsys.readouterr().err
