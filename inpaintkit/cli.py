@@ -70,7 +70,7 @@ def _evaluate(args) -> int:
     from . import config
     from .data import DataError, list_images, load_celeba
     from .dcgan import load_pretrained, load_weights
-    from .evaluation import evaluate, write_reports
+    from .evaluation import evaluate, evaluate_baselines, write_reports
     from .masks import parse_patterns
 
     config.seed_everything(args.seed)
@@ -86,6 +86,7 @@ def _evaluate(args) -> int:
     evaluate(faces, names, G, D, args.out, patterns=parse_patterns(args.patterns), steps=args.steps,
              refine_steps=args.refine_steps or args.steps, batch_size=args.batch_size, seed=args.seed,
              table2=not args.no_table2)
+    evaluate_baselines(faces, args.out, patterns=parse_patterns(args.patterns), seed=args.seed)
     run = write_reports(args.out)
     print(f"{len(run['rows'])} rows; tables in {Path(args.out) / 'table1.md'} and table2.md")
     print((Path(args.out) / "table1.md").read_text())

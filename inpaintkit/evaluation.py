@@ -92,6 +92,56 @@ def run_batch(G, D, faces, which: int, indices, *, steps: int, refine_steps: int
     return out
 
 
+BASELINES = {
+    "grey": "grey: the hole filled with 0 (mid-grey)",
+    "mean_colour": "mean colour: each channel's mean over the known pixels",
+    "smooth": "smooth: Eq. 6 with the plain Laplacian and no guide (x_g = 0)",
+}
+
+
+def baseline_fills(faces, known) -> dict[str, np.ndarray]:
+    """Fills that use no generator, on the same faces and masks: the yardstick for what the GAN
+    adds. "smooth" minimises ‖L x‖² with the known pixels fixed (L the 8-neighbour Laplacian),
+    the smoothest surface through the hole's border: Poisson blending with nothing to blend."""
+    faces = np.asarray(faces, np.float32)
+    known = np.asarray(known, bool)
+    means = np.stack([f[k].mean(axis=0) for f, k in zip(faces, known)])[:, None, None, :]
+    return {"grey": np.where(known[..., None], faces, np.float32(0.0)),
+            "mean_colour": np.where(known[..., None], faces, means).astype(np.float32),
+            "smooth": poisson_blend(faces, known, np.zeros_like(faces), kind="laplacian")}
+
+
+def evaluate_baselines(faces, out, *, patterns=(1, 2, 3, 4, 5, 6), seed: int = 0) -> dict:
+    """Per-image metrics of :func:`baseline_fills` on the run's faces and masks (the masks of
+    :func:`masks_for`, so the same holes), written atomically to ``baselines.json``."""
+    result: dict = {}
+    for which in patterns:
+        known = masks_for(which, range(len(faces)), seed)
+        fills = baseline_fills(faces, known)
+        result[str(which)] = {name: {metric: values.tolist() for metric, values
+                                     in image_metrics(fill, faces, known).items()} for name, fill in fills.items()}
+    atomic_write_text(Path(out) / "baselines.json", json.dumps(result))
+    return result
+
+
+def baselines_markdown(baselines: dict, rows) -> str:
+    """Whole-image MAE and PSNR of the baseline fills beside the GAN's, before and after refinement."""
+    names = list(BASELINES)
+    lines = ["| pattern | " + " | ".join(names) + " | inpainted [Yeh] | refined |",
+             "| --- |" + " --- |" * (len(names) + 2)]
+    for which in sorted(int(w) for w in baselines):
+        cells = []
+        for name in names:
+            m = mean_metrics({k: np.asarray(v) for k, v in baselines[str(which)][name].items()})
+            cells.append(f"{m['MAE']:.2f} / {m['PSNR']:.2f}")
+        sub = [r for r in rows if r["pattern"] == which]
+        for stage in ("before", "after"):
+            m = _stage_means(sub, stage, "image") if sub else None
+            cells.append(f"{m['MAE']:.2f} / {m['PSNR']:.2f}" if m else "–")
+        lines.append(f"| ({which}) {pattern(which).key} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _default_init() -> str:
     from .refinement import DEFAULT_INIT
 
@@ -208,7 +258,8 @@ def shortcomings_markdown(rows) -> str:
     Colour gaps and the consensus are on 0–255; D's outputs are probabilities. The mirror gap
     exists only where a filled pixel's mirror image is known (not for the centred square).
     """
-    lines = ["| pattern | n | " + " | ".join(MEASURES.values()) + " |",
+    labels = [label.replace("|", "\\|") for label in MEASURES.values()]  # a bare | would split a cell
+    lines = ["| pattern | n | " + " | ".join(labels) + " |",
              "| --- | --- |" + " --- |" * len(MEASURES)]
     for which in sorted({r["pattern"] for r in rows}):
         sub = [r for r in rows if r["pattern"] == which]
@@ -241,6 +292,11 @@ def write_reports(out) -> dict:
     atomic_write_text(out / "table1.md", "# Table 1 (whole image, 0–255)\n\n" + note + table1_markdown(rows) +
                       "\n\n# Table 1 over the hole only\n\n" + table1_markdown(rows, "missing") + "\n")
     atomic_write_text(out / "table2.md", "# Table 2 (centre pattern)\n\n" + note + table2_markdown(rows) + "\n")
+    if (out / "baselines.json").exists():
+        baselines = json.loads((out / "baselines.json").read_text())
+        atomic_write_text(out / "baselines.md", "# Fills without a generator (whole image, MAE / PSNR)\n\n" +
+                          "\n".join(f"- {text}" for text in BASELINES.values()) + "\n\n" +
+                          baselines_markdown(baselines, rows) + "\n")
     atomic_write_text(out / "shortcomings.md", "# The §1.4 measures, before → after refinement\n\n" + note +
                       shortcomings_markdown(rows) + "\n")
     return run
@@ -253,9 +309,9 @@ def load_results(out=RESULTS) -> dict:
     """The committed evaluation run (rows, settings, tables) or an empty one if none exists yet."""
     out = Path(out)
     if not (out / "settings.json").exists():
-        return {"rows": [], "settings": None, "table1": "", "table2": "", "shortcomings": ""}
+        return {"rows": [], "settings": None, "table1": "", "table2": "", "shortcomings": "", "baselines": ""}
     run = collect(out)
     run["settings"] = json.loads((out / "settings.json").read_text())
-    for name in ("table1", "table2", "shortcomings"):
+    for name in ("table1", "table2", "shortcomings", "baselines"):
         run[name] = (out / f"{name}.md").read_text() if (out / f"{name}.md").exists() else ""
     return run

@@ -64,6 +64,7 @@ def test_shortcomings_table_means_and_missing_mirror():
     rows += [{"pattern": 5, **{f"{s}_{k}": float("nan") if k == "mirror_color_gap" else 1.0
                                for s in ("before", "after") for k in MEASURES}}]
     table = evaluation.shortcomings_markdown(rows).splitlines()
+    assert len(table[0].replace("\\|", "").split("|")) == len(MEASURES) + 4  # one column per measure
     assert table[2].startswith("| (4) left | 2 | 15.0 → 5.0 |")
     assert table[3].startswith("| (5) center | 1 |") and table[3].endswith("| – |")
 
@@ -92,3 +93,29 @@ def test_bootstrap_interval_covers_a_clear_shift_and_zero_for_noise():
     assert low < mean < high < 0 and mean == pytest.approx(-2, abs=0.05)
     mean, low, high = evaluation.bootstrap_ci(before, before + rng.normal(0, 1, 200))
     assert low < 0 < high
+
+
+def test_baseline_fills_keep_known_pixels_and_fill_as_named():
+    rng = np.random.default_rng(1)
+    ramp = np.broadcast_to(np.linspace(-0.8, 0.8, 64, dtype=np.float32)[None, :, None], (64, 64, 3))
+    faces = np.stack([ramp, rng.uniform(-1, 1, (64, 64, 3)).astype(np.float32)])
+    known = evaluation.masks_for(5, range(2), seed=0)
+    fills = evaluation.baseline_fills(faces, known)
+    for fill in fills.values():
+        assert np.array_equal(fill[known], faces[known])
+    hole = ~known[1]
+    assert np.all(fills["grey"][1][hole] == 0)
+    assert np.allclose(fills["mean_colour"][1][hole], faces[1][known[1]].mean(axis=0), atol=1e-6)
+    # The smoothest surface through the border of a linear ramp is the ramp itself.
+    assert np.allclose(fills["smooth"][0], ramp, atol=1e-5)
+
+
+def test_baselines_are_written_and_tabled_beside_the_gan(models, faces, tmp_path):
+    G, D = models
+    evaluation.evaluate(faces, NAMES, G, D, tmp_path, batch_size=4, **RUN)
+    stored = evaluation.evaluate_baselines(faces, tmp_path, patterns=(1, 5))
+    assert set(stored) == {"1", "5"} and len(stored["5"]["smooth"]["MAE"]) == len(faces)
+    evaluation.write_reports(tmp_path)
+    table = (tmp_path / "baselines.md").read_text()
+    assert "| (1) random_square |" in table and "| (5) center |" in table
+    assert evaluation.load_results(tmp_path)["baselines"] == table
