@@ -81,11 +81,16 @@ def _evaluate(args) -> int:
         raise DataError("evaluate on held-out faces: --partition validation or test, never train")
     names = [p.name for p in list_images(data, args.partition, args.n)]
     faces = load_celeba(data, args.partition, args.n)
-    G, D = load_weights(args.weights) if args.weights else load_pretrained()
-    print(f"evaluating {len(faces)} {args.partition} faces from {data} -> {args.out}")
-    evaluate(faces, names, G, D, args.out, patterns=parse_patterns(args.patterns), steps=args.steps,
-             refine_steps=args.refine_steps or args.steps, batch_size=args.batch_size, seed=args.seed,
-             table2=not args.no_table2)
+    if args.report_only:
+        if not (Path(args.out) / "settings.json").exists():
+            raise FileNotFoundError(f"{args.out} holds no evaluation run: run it without --report-only first")
+        print(f"tables from the finished batches in {args.out} (no new batch is run)")
+    else:
+        G, D = load_weights(args.weights) if args.weights else load_pretrained()
+        print(f"evaluating {len(faces)} {args.partition} faces from {data} -> {args.out}")
+        evaluate(faces, names, G, D, args.out, patterns=parse_patterns(args.patterns), steps=args.steps,
+                 refine_steps=args.refine_steps or args.steps, batch_size=args.batch_size, seed=args.seed,
+                 table2=not args.no_table2)
     evaluate_baselines(faces, args.out, patterns=parse_patterns(args.patterns), seed=args.seed)
     run = write_reports(args.out)
     print(f"{len(run['rows'])} rows; tables in {Path(args.out) / 'table1.md'} and table2.md")
@@ -141,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--weights", default=None, help="weights folder (default: the shipped weights)")
     p.add_argument("--no-table2", action="store_true", help="skip the 3000-step centre run")
+    p.add_argument("--report-only", action="store_true",
+                   help="write the tables from the batches finished so far, run nothing new")
     p.add_argument("--out", required=True)
     p.set_defaults(func=_evaluate)
 

@@ -37,3 +37,8 @@ def test_figures_regenerates_every_part(tmp_path, capsys, celeba_root, monkeypat
 def test_figures_names_an_unknown_part(tmp_path, capsys):
     assert main(["figures", "--out", str(tmp_path), "--only", "patterns,colour"]) == 2
     assert "unknown figure part" in capsys.readouterr().err
+
+
+def test_report_only_needs_a_run_and_names_the_folder(tmp_path, capsys, celeba_root):
+    code = main(["evaluate", "--data", str(celeba_root), "--n", "2", "--report-only", "--out", str(tmp_path)])
+    assert code == 2 and "holds no evaluation run" in capsys.readouterr().err
