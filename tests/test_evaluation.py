@@ -119,3 +119,18 @@ def test_baselines_are_written_and_tabled_beside_the_gan(models, faces, tmp_path
     table = (tmp_path / "baselines.md").read_text()
     assert "| (1) random_square |" in table and "| (5) center |" in table
     assert evaluation.load_results(tmp_path)["baselines"] == table
+
+
+def test_hole_only_ratio_separates_errors_in_the_hole_from_errors_everywhere():
+    rng = np.random.default_rng(0)
+    known = evaluation.masks_for(1, [0], seed=0)[0]
+    f = 1 - known.mean()
+    errors = rng.uniform(0, 50, (64, 64))
+    in_hole = np.where(known, 0.0, errors)
+    assert evaluation.hole_only_ratio(np.abs(in_hole).mean(), (in_hole ** 2).mean(), f) <= 1
+    # The same error of 7 on every pixel: MAE 7, MSE 49, ratio 1/√f.
+    assert evaluation.hole_only_ratio(7.0, 49.0, f) == pytest.approx(1 / np.sqrt(f))
+    # The paper's Table 1 fails the check on every pattern, before and after refinement.
+    for which, stages in evaluation.PAPER_TABLE1.items():
+        for mae, mse, _, _ in stages:
+            assert evaluation.hole_only_ratio(mae, mse, evaluation.pattern(which).missing_fraction) > 1
