@@ -134,3 +134,16 @@ def test_hole_only_ratio_separates_errors_in_the_hole_from_errors_everywhere():
     for which, stages in evaluation.PAPER_TABLE1.items():
         for mae, mse, _, _ in stages:
             assert evaluation.hole_only_ratio(mae, mse, evaluation.pattern(which).missing_fraction) > 1
+
+
+def test_refinement_changes_are_after_minus_before_per_pattern():
+    def row(which, mae_before, mae_after, consensus_before, consensus_after):
+        out = {"pattern": which, "before_consensus": consensus_before, "after_consensus": consensus_after}
+        for stage, mae in (("before", mae_before), ("after", mae_after)):
+            out.update({f"{stage}_image_MAE": mae, f"{stage}_image_MSE": mae ** 2, f"{stage}_image_PSNR": 0.0,
+                        f"{stage}_image_MSSIM": 0.5})
+        return out
+    rows = [row(1, 10.0, 8.0, 30.0, 10.0), row(1, 20.0, 18.0, 40.0, 20.0), row(6, 5.0, 5.0, 9.0, 9.0)]
+    changes = evaluation.refinement_changes(rows)
+    assert changes[1]["MAE"] == pytest.approx(-2.0) and changes[1]["consensus"] == pytest.approx(-20.0)
+    assert changes[1]["PSNR"] > 0 and changes[6]["MAE"] == 0 and changes[6]["MSSIM"] == 0
