@@ -70,7 +70,8 @@ def _evaluate(args) -> int:
     from . import config
     from .data import DataError, list_images, load_celeba
     from .dcgan import load_pretrained, load_weights
-    from .evaluation import evaluate, evaluate_baselines, write_reports
+    from .evaluation import evaluate, evaluate_baselines, paste_summary, write_reports
+    from .storage import atomic_write_text
     from .masks import parse_patterns
 
     config.seed_everything(args.seed)
@@ -95,6 +96,10 @@ def _evaluate(args) -> int:
     run = write_reports(args.out)
     print(f"{len(run['rows'])} rows; tables in {Path(args.out) / 'table1.md'} and table2.md")
     print((Path(args.out) / "table1.md").read_text())
+    if args.readme:
+        readme = Path(args.readme)
+        atomic_write_text(readme, paste_summary(readme.read_text(), (Path(args.out) / "summary.md").read_text()))
+        print(f"results block of {readme} refreshed from {Path(args.out) / 'summary.md'}")
     return 0
 
 
@@ -146,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--weights", default=None, help="weights folder (default: the shipped weights)")
     p.add_argument("--no-table2", action="store_true", help="skip the 3000-step centre run")
+    p.add_argument("--readme", default=None,
+                   help="also copy summary.md between the results markers of this README")
     p.add_argument("--report-only", action="store_true",
                    help="write the tables from the batches finished so far, run nothing new")
     p.add_argument("--out", required=True)

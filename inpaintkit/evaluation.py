@@ -340,7 +340,31 @@ def write_reports(out) -> dict:
                           baselines_markdown(baselines, rows) + "\n")
     atomic_write_text(out / "shortcomings.md", "# The §1.4 measures, before → after refinement\n\n" + note +
                       shortcomings_markdown(rows) + "\n")
+    atomic_write_text(out / "summary.md", summary_markdown(rows, settings, run["seconds"]))
     return run
+
+
+README_START = "<!-- results:start: copied from results/eval/summary.md -->"
+README_END = "<!-- results:end -->"
+
+
+def summary_markdown(rows, settings: dict, seconds: float) -> str:
+    """The README's block of results: run settings, Table 1 and Table 2 (whole image)."""
+    counts = ", ".join(f"({w}) {sum(r['pattern'] == w for r in rows)}" for w in sorted({r["pattern"] for r in rows}))
+    return (f"Faces per pattern: {counts}; {settings['steps']} inpainting + {settings['refine_steps']} "
+            f"refinement steps,\nthe paper's µ, refinement from a {settings['refine_init']} z, seed "
+            f"{settings['seed']}; {seconds / 3600:.1f} h of compute on 2 CPU cores.\n\n"
+            "**Table 1** (whole image, 0–255; Δ = after − before, mean and 95 % paired bootstrap interval):\n\n"
+            f"{table1_markdown(rows)}\n\n**Table 2** (centre pattern):\n\n{table2_markdown(rows)}\n")
+
+
+def paste_summary(readme_text: str, summary: str) -> str:
+    """Put `summary` between the README's results markers, replacing what was there."""
+    if README_START not in readme_text or README_END not in readme_text:
+        raise ValueError(f"the README lacks the markers {README_START!r} and {README_END!r}")
+    head, rest = readme_text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    return f"{head}{README_START}\n{summary}{README_END}{tail}"
 
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "eval"

@@ -54,6 +54,26 @@ def test_rows_tables_and_resume(models, faces, tmp_path):
     assert "| (1) " in measures and "| (5) " in measures
     for key in MEASURES:
         assert all(f"before_{key}" in r and f"after_{key}" in r for r in run["rows"])
+    summary = (tmp_path / "summary.md").read_text()
+    assert "Faces per pattern: (1) 4, (5) 4; 3 inpainting + 3 refinement steps" in summary
+    assert "paper (5)" in summary and "inpainting 1500 + refinement 1500 | 4 |" in summary
+
+
+def test_paste_summary_replaces_only_the_block_between_the_markers():
+    readme = f"intro\n{evaluation.README_START}\nold numbers\n{evaluation.README_END}\n\nprose\n"
+    pasted = evaluation.paste_summary(readme, "new numbers\n")
+    assert pasted == f"intro\n{evaluation.README_START}\nnew numbers\n{evaluation.README_END}\n\nprose\n"
+    assert evaluation.paste_summary(pasted, "new numbers\n") == pasted
+    with pytest.raises(ValueError, match="lacks the markers"):
+        evaluation.paste_summary("no markers here", "x")
+
+
+def test_the_readme_shows_the_committed_run_verbatim():
+    """The README's numbers are copied from the committed run, never typed by hand."""
+    summary = evaluation.RESULTS / "summary.md"
+    readme = (evaluation.RESULTS.parents[1] / "README.md").read_text()
+    assert summary.exists(), "results/eval/summary.md is missing: run `inpaintkit evaluate --report-only`"
+    assert f"{evaluation.README_START}\n{summary.read_text()}{evaluation.README_END}" in readme
 
 
 def test_shortcomings_table_means_and_missing_mirror():
