@@ -124,6 +124,11 @@ def evaluate_baselines(faces, out, *, patterns=(1, 2, 3, 4, 5, 6), seed: int = 0
     return result
 
 
+def _stage_cells(rows, cell) -> list[str]:
+    """``cell`` of the whole-image means before and after refinement; "–" while no row exists."""
+    return [cell(_stage_means(rows, stage, "image")) if rows else "–" for stage in ("before", "after")]
+
+
 def baselines_markdown(baselines: dict, rows) -> str:
     """Whole-image MAE and PSNR of the baseline fills beside the GAN's, before and after refinement."""
     names = list(BASELINES)
@@ -134,10 +139,8 @@ def baselines_markdown(baselines: dict, rows) -> str:
         for name in names:
             m = mean_metrics({k: np.asarray(v) for k, v in baselines[str(which)][name].items()})
             cells.append(f"{m['MAE']:.2f} / {m['PSNR']:.2f}")
-        sub = [r for r in rows if r["pattern"] == which]
-        for stage in ("before", "after"):
-            m = _stage_means(sub, stage, "image") if sub else None
-            cells.append(f"{m['MAE']:.2f} / {m['PSNR']:.2f}" if m else "–")
+        cells += _stage_cells([r for r in rows if r["pattern"] == which],
+                              lambda m: f"{m['MAE']:.2f} / {m['PSNR']:.2f}")
         lines.append(f"| ({which}) {pattern(which).key} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -160,10 +163,8 @@ def consistency_markdown(rows) -> str:
     for which, (before, after) in PAPER_TABLE1.items():
         f = pattern(which).missing_fraction
         cells = [f"{hole_only_ratio(m[0], m[1], f):.2f}" for m in (before, after)]
-        sub = [r for r in rows if r["pattern"] == which]
-        for stage in ("before", "after"):
-            m = _stage_means(sub, stage, "image") if sub else None
-            cells.append(f"{hole_only_ratio(m['MAE'], m['MSE'], f):.2f}" if m else "–")
+        cells += _stage_cells([r for r in rows if r["pattern"] == which],
+                              lambda m: f"{hole_only_ratio(m['MAE'], m['MSE'], f):.2f}")
         lines.append(f"| ({which}) {pattern(which).key} | {f:.1%} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
