@@ -129,16 +129,35 @@ def _stage_cells(rows, cell) -> list[str]:
     return [cell(_stage_means(rows, stage, "image")) if rows else "–" for stage in ("before", "after")]
 
 
+def _baseline_means(baselines: dict, which: int, rows) -> dict[str, dict[str, float]]:
+    """Mean metrics of each baseline fill for one pattern, over the faces the run has finished
+    for that pattern (all faces while none is), so that they sit beside the GAN's on the same faces."""
+    indices = [r["index"] for r in rows if r["pattern"] == which]
+    per_fill = baselines[str(which)]
+    return {name: mean_metrics({k: np.asarray(v)[indices] if indices else np.asarray(v)
+                                for k, v in per_fill[name].items()}) for name in BASELINES}
+
+
+def baseline_maes(baselines: dict, rows) -> dict[int, dict[str, float]]:
+    """Per pattern, the whole-image MAE of every baseline fill and of the GAN before ("inpainted")
+    and after ("refined") refinement, on the same faces: what the generator adds, in one number."""
+    out = {}
+    for which in sorted({r["pattern"] for r in rows} & {int(w) for w in baselines}):
+        out[which] = {name: m["MAE"] for name, m in _baseline_means(baselines, which, rows).items()}
+        sub = [r for r in rows if r["pattern"] == which]
+        out[which].update(inpainted=_stage_means(sub, "before", "image")["MAE"],
+                          refined=_stage_means(sub, "after", "image")["MAE"])
+    return out
+
+
 def baselines_markdown(baselines: dict, rows) -> str:
-    """Whole-image MAE and PSNR of the baseline fills beside the GAN's, before and after refinement."""
+    """Whole-image MAE and PSNR of the baseline fills beside the GAN's, before and after
+    refinement, on the same faces."""
     names = list(BASELINES)
     lines = ["| pattern | " + " | ".join(names) + " | inpainted [Yeh] | refined |",
              "| --- |" + " --- |" * (len(names) + 2)]
     for which in sorted(int(w) for w in baselines):
-        cells = []
-        for name in names:
-            m = mean_metrics({k: np.asarray(v) for k, v in baselines[str(which)][name].items()})
-            cells.append(f"{m['MAE']:.2f} / {m['PSNR']:.2f}")
+        cells = [f"{m['MAE']:.2f} / {m['PSNR']:.2f}" for m in _baseline_means(baselines, which, rows).values()]
         cells += _stage_cells([r for r in rows if r["pattern"] == which],
                               lambda m: f"{m['MAE']:.2f} / {m['PSNR']:.2f}")
         lines.append(f"| ({which}) {pattern(which).key} | " + " | ".join(cells) + " |")
@@ -375,9 +394,12 @@ def load_results(out=RESULTS) -> dict:
     """The committed evaluation run (rows, settings, tables) or an empty one if none exists yet."""
     out = Path(out)
     if not (out / "settings.json").exists():
-        return {"rows": [], "settings": None, "table1": "", "table2": "", "shortcomings": "", "baselines": ""}
+        return {"rows": [], "settings": None, "table1": "", "table2": "", "shortcomings": "", "baselines": "",
+                "baseline_metrics": {}}
     run = collect(out)
     run["settings"] = json.loads((out / "settings.json").read_text())
+    stored = out / "baselines.json"
+    run["baseline_metrics"] = json.loads(stored.read_text()) if stored.exists() else {}
     for name in ("table1", "table2", "shortcomings", "baselines"):
         run[name] = (out / f"{name}.md").read_text() if (out / f"{name}.md").exists() else ""
     return run

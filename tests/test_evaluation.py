@@ -138,7 +138,21 @@ def test_baselines_are_written_and_tabled_beside_the_gan(models, faces, tmp_path
     evaluation.write_reports(tmp_path)
     table = (tmp_path / "baselines.md").read_text()
     assert "| (1) random_square |" in table and "| (5) center |" in table
-    assert evaluation.load_results(tmp_path)["baselines"] == table
+    loaded = evaluation.load_results(tmp_path)
+    assert loaded["baselines"] == table and loaded["baseline_metrics"] == stored
+
+
+def test_baselines_are_compared_on_the_faces_the_run_has_finished():
+    per_face = {"MAE": [1.0, 2.0, 3.0, 4.0], "MSE": [1.0, 4.0, 9.0, 16.0], "PSNR": [40.0] * 4, "MSSIM": [0.9] * 4}
+    baselines = {"1": {name: per_face for name in evaluation.BASELINES}}
+    metrics = {f"{stage}_image_{k}": v for stage in ("before", "after")
+               for k, v in (("MAE", 0.5), ("MSE", 1.0), ("PSNR", 48.0), ("MSSIM", 0.95))}
+    rows = [{"pattern": 1, "index": i, **metrics} for i in (0, 2)]  # faces 1 and 3 not finished yet
+    maes = evaluation.baseline_maes(baselines, rows)
+    assert maes[1]["grey"] == pytest.approx(2.0)  # mean of faces 0 and 2, not of all four
+    assert maes[1]["inpainted"] == maes[1]["refined"] == pytest.approx(0.5)
+    assert "| 2.00 / " in evaluation.baselines_markdown(baselines, rows)
+    assert "| 2.50 / " in evaluation.baselines_markdown(baselines, [])  # no run yet: every face
 
 
 def test_hole_only_ratio_separates_errors_in_the_hole_from_errors_everywhere():
