@@ -282,6 +282,38 @@ def table1_markdown(rows, region: str = "image") -> str:
     return "\n".join(lines)
 
 
+DELTA_FORMATS = {"MAE": "+.2f", "MSE": "+.1f", "PSNR": "+.2f", "MSSIM": "+.4f"}
+
+
+def deltas_markdown(comparisons) -> str:
+    """Every metric's mean change with its 95 % paired bootstrap interval, one line per
+    ``(label, rows, from_stage, to_stage)``: Δ = to − from, per image (PSNR per image too)."""
+    lines = ["| change | n | " + " | ".join(f"Δ{name} (95 % CI)" for name in DELTA_FORMATS) + " |",
+             "| --- | --- |" + " --- |" * len(DELTA_FORMATS)]
+    for label, sub, first, second in comparisons:
+        cells = []
+        for name, spec in DELTA_FORMATS.items():
+            mean, low, high = bootstrap_ci([r[f"{first}_image_{name}"] for r in sub],
+                                           [r[f"{second}_image_{name}"] for r in sub])
+            cells.append(f"{mean:{spec}} [{low:{spec}}, {high:{spec}}]")
+        lines.append(f"| {label} | {len(sub)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def table1_deltas_markdown(rows) -> str:
+    """Refinement's change of every metric per pattern (after − before), with intervals."""
+    return deltas_markdown([(f"({w}) {pattern(w).key}: refined − inpainted", [r for r in rows if r["pattern"] == w],
+                             "before", "after") for w in sorted({r["pattern"] for r in rows})])
+
+
+def table2_deltas_markdown(rows) -> str:
+    """Table 2's three settings compared pairwise on the same centre-pattern faces, with intervals."""
+    sub = [r for r in rows if r["pattern"] == 5 and "inpaint3000_image_MAE" in r]
+    return deltas_markdown([("inpainting 3000 − inpainting 1500", sub, "before", "inpaint3000"),
+                            ("1500 + refinement 1500 − inpainting 1500", sub, "before", "after"),
+                            ("1500 + refinement 1500 − inpainting 3000", sub, "inpaint3000", "after")]) if sub else ""
+
+
 def refinement_changes(rows, region: str = "image") -> dict[int, dict[str, float]]:
     """Per pattern, the mean change after − before refinement of each metric (PSNR of the mean
     MSE, as in Table 1) and of the consensus |G(z) − y| on known pixels: the paper's claims in
@@ -351,8 +383,10 @@ def write_reports(out) -> dict:
     atomic_write_text(out / "table1.md", "# Table 1 (whole image, 0–255)\n\n" + note + table1_markdown(rows) +
                       "\n\n# Table 1 over the hole only\n\n" + table1_markdown(rows, "missing") +
                       "\n\n# Can the errors lie in the hole alone? MAE / √(f · MSE), at most 1 if so\n\n" +
-                      consistency_markdown(rows) + "\n")
-    atomic_write_text(out / "table2.md", "# Table 2 (centre pattern)\n\n" + note + table2_markdown(rows) + "\n")
+                      consistency_markdown(rows) + "\n\n# Every metric's change, with its 95 % interval\n\n" +
+                      table1_deltas_markdown(rows) + "\n")
+    atomic_write_text(out / "table2.md", "# Table 2 (centre pattern)\n\n" + note + table2_markdown(rows) +
+                      "\n\n# The differences, with their 95 % intervals\n\n" + table2_deltas_markdown(rows) + "\n")
     if (out / "baselines.json").exists():
         baselines = json.loads((out / "baselines.json").read_text())
         atomic_write_text(out / "baselines.md", "# Fills without a generator (whole image, MAE / PSNR)\n\n" +

@@ -59,6 +59,23 @@ def test_rows_tables_and_resume(models, faces, tmp_path):
     assert "paper (5)" in summary and "inpainting 1500 + refinement 1500 | 4 |" in summary
 
 
+def test_every_metric_change_gets_an_interval_in_tables_1_and_2():
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(40):
+        base = {"MAE": 10 + rng.normal(), "MSE": 300 + rng.normal(), "PSNR": 20 + rng.normal(), "MSSIM": 0.8}
+        row = {"pattern": 5, "index": i}
+        for stage, shift in (("before", 0.0), ("inpaint3000", -0.1), ("after", -1.0)):
+            row.update({f"{stage}_image_{k}": v + shift * (1 if k != "PSNR" else -1) for k, v in base.items()})
+        rows.append(row)
+    table1 = evaluation.table1_deltas_markdown(rows)
+    assert "| (5) center: refined − inpainted | 40 | -1.00 [-1.00, -1.00] | -1.0 [-1.0, -1.0] | +1.00" in table1
+    table2 = evaluation.table2_deltas_markdown(rows).splitlines()
+    assert len(table2) == 5 and table2[2].startswith("| inpainting 3000 − inpainting 1500 | 40 | -0.10 [")
+    assert "| -0.90 [-0.90, -0.90] |" in table2[4]  # refinement − 3000 steps
+    assert evaluation.table2_deltas_markdown([r | {"pattern": 1} for r in rows]) == ""
+
+
 def test_paste_summary_replaces_only_the_block_between_the_markers():
     readme = f"intro\n{evaluation.README_START}\nold numbers\n{evaluation.README_END}\n\nprose\n"
     pasted = evaluation.paste_summary(readme, "new numbers\n")
