@@ -34,6 +34,7 @@ benchmarks: setup
 	$(BIN)/python benchmarks/bench_train_step.py
 	$(BIN)/python benchmarks/bench_inpainting.py
 	$(BIN)/python benchmarks/bench_blending.py
+	$(BIN)/python benchmarks/bench_data_cache.py
 
 figures: setup
 	$(BIN)/python -m inpaintkit figures

@@ -1,0 +1,50 @@
+"""Benchmark: loading a CelebA partition, first time (decode and frame every file) against the
+second time (from the cache), in the same run, in a fresh temporary cache folder.
+
+Target: the cached load of the whole train partition (about 15k faces with the full CelebA
+layout's subset) takes well under a second; the printed ratio shows what the cache saves.
+
+    python benchmarks/bench_data_cache.py [--data DIR] [--partition train] [--repeat 3]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+
+TARGET_S = 1.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=None, help="CelebA folder (default: INPAINTKIT_DATA)")
+    parser.add_argument("--partition", default="train")
+    parser.add_argument("--count", type=int, default=None, help="only the first N faces")
+    parser.add_argument("--repeat", type=int, default=3, help="cached loads to time (the best is reported)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="inpaintkit-cache-") as cache:
+        os.environ["INPAINTKIT_CACHE"] = cache  # read by config.cache_dir() at each load
+        from inpaintkit.data import celeba_root, load_celeba
+
+        root = args.data or celeba_root(required=True)
+        began = time.perf_counter()
+        faces = load_celeba(root, args.partition, args.count, progress=False)
+        first = time.perf_counter() - began
+        cached = []
+        for _ in range(max(1, args.repeat)):
+            began = time.perf_counter()
+            again = load_celeba(root, args.partition, args.count, progress=False)
+            cached.append(time.perf_counter() - began)
+        assert again.shape == faces.shape and (again == faces).all(), "the cache changed the faces"
+    best = min(cached)
+    print(f"{len(faces)} {args.partition} faces, {faces.nbytes / 2**20:.0f} MiB as float32")
+    print(f"first load (decode + frame + write cache): {first:8.2f} s")
+    print(f"cached load, best of {len(cached)}:            {best:8.3f} s  ({first / best:.0f}x faster)")
+    verdict = "PASS" if best < TARGET_S else "FAIL"
+    print(f"{verdict}: cached load {best:.3f} s (target < {TARGET_S:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
