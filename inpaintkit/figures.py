@@ -12,8 +12,11 @@ redrawn without re-running the optimisations behind the others (``--only evaluat
   pattern; the loss curves of both stages; pasting against Poisson blending (Fig. 5);
 - ``steps``: Fig. 11 style, inpainting for 1500 and 3000 steps against 1500 + refinement 1500 (Table 2);
 - ``evaluation``: the per-image before/after changes of the committed evaluation run (Table 1);
-- ``celeba``: local only, Fig. 6 (refinement fixes) and Fig. 10 (refinement fails) on CelebA
-  validation faces, picked by the colour gap to the mirrored known side (left-half pattern).
+- ``cases``: Fig. 6 (refinement fixes) and Fig. 10 (refinement fails) on the sample face under
+  many random holes (patterns 1, 2, 3 and 6, a seed each), picked by the colour gap across the
+  hole's edge;
+- ``celeba``: local only, Fig. 6 and Fig. 10 on CelebA validation faces, picked by the colour
+  gap to the mirrored known side (left-half pattern).
 """
 from __future__ import annotations
 
@@ -24,7 +27,8 @@ import numpy as np
 from . import blending, masks, plotting
 from .storage import atomic_path
 
-PARTS = ("patterns", "pipeline", "steps", "evaluation", "celeba")
+PARTS = ("patterns", "pipeline", "steps", "evaluation", "cases", "celeba")
+CASE_PATTERNS = (1, 2, 3, 6)  # the random holes: every image gets a different one
 
 
 def _save(figure, path: Path) -> Path:
@@ -97,7 +101,6 @@ def celeba_figures(out: Path, root, G, D, steps: int, seed: int, count: int) -> 
     """Fig. 6 and Fig. 10 on CelebA validation faces, into ``out/celeba/`` (git-ignored)."""
     from .data import load_celeba
     from .pipeline import inpaint_and_refine
-    from .shortcomings import pick_cases, shortcoming_measures
 
     local = out / "celeba"
     local.mkdir(parents=True, exist_ok=True)
@@ -106,15 +109,35 @@ def celeba_figures(out: Path, root, G, D, steps: int, seed: int, count: int) -> 
     left = masks.make_masks(4, len(people), seed=seed)
     run = inpaint_and_refine(people, left, G, D, which_pattern=4, inpaint_steps=steps, refine_steps=steps,
                              seed=seed, original=people)
-    before = shortcoming_measures(D, people, left, run.x_g, run.x_b)
-    after = shortcoming_measures(D, people, left, run.x_r, run.x)
+    return _case_figures(local, people, run, D, "mirror_color_gap")
+
+
+def cases_figures(out: Path, faces, G, D, steps: int, seed: int, count: int = 16) -> list[Path]:
+    """Fig. 6 and Fig. 10 on the sample face: ``count`` random holes, one seed each."""
+    from .pipeline import inpaint_and_refine
+
+    numbers = [CASE_PATTERNS[i % len(CASE_PATTERNS)] for i in range(count)]
+    batch = np.stack([faces[i % len(faces)] for i in range(count)])
+    known = np.stack([masks.make_mask(n, seed=seed + i) for i, n in enumerate(numbers)])
+    mu = np.array([masks.pattern(n).mu for n in numbers], np.float32)
+    run = inpaint_and_refine(batch, known, G, D, mu=mu, inpaint_steps=steps, refine_steps=steps, seed=seed,
+                             original=batch)
+    return _case_figures(out, batch, run, D, "edge_color_gap")
+
+
+def _case_figures(folder: Path, faces, run, D, key: str) -> list[Path]:
+    """Fig. 6 (``key`` fell most with refinement) and Fig. 10 (rose most), four rows each."""
+    from .shortcomings import pick_cases, shortcoming_measures
+
+    before = shortcoming_measures(D, faces, run.known, run.x_g, run.x_b)
+    after = shortcoming_measures(D, faces, run.known, run.x_r, run.x)
     written = []
     for name, largest in (("fig6_refinement_fixes", True), ("fig10_refinement_fails", False)):
-        picked = pick_cases(before, after, "mirror_color_gap", min(4, len(people)), largest_gain=largest)
-        panels = [[masks.apply_mask(people[i], left[i]), run.x_b[i], run.x[i], people[i]] for i in picked]
+        picked = pick_cases(before, after, key, min(4, len(faces)), largest_gain=largest)
+        panels = [[masks.apply_mask(faces[i], run.known[i]), run.x_b[i], run.x[i], faces[i]] for i in picked]
         written.append(_save(plotting.show_grid(np.concatenate(panels), ncols=4, size=1.5,
                                                 titles=["masked", "inpainted [Yeh]", "refined", "original"]),
-                             local / f"{name}.png"))
+                             folder / f"{name}.png"))
     return written
 
 
@@ -129,7 +152,7 @@ def make_all(out: str | Path = "figures", steps: int = 1500, celeba_count: int =
     out = Path(out)
     faces = sample_faces()
     G = D = None
-    if set(parts) & {"pipeline", "steps", "celeba"}:
+    if set(parts) & {"pipeline", "steps", "cases", "celeba"}:
         from .dcgan import load_pretrained
 
         G, D = load_pretrained()
@@ -142,6 +165,8 @@ def make_all(out: str | Path = "figures", steps: int = 1500, celeba_count: int =
         written += steps_figure(out, faces, G, D, steps, seed)
     if "evaluation" in parts:
         written += evaluation_figures(out, results)
+    if "cases" in parts:
+        written += cases_figures(out, faces, G, D, steps, seed)
     root = celeba_root()
     if "celeba" in parts and root is not None:
         written += celeba_figures(out, root, G, D, steps, seed, celeba_count)

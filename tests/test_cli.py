@@ -27,7 +27,7 @@ def test_figures_regenerates_every_part(tmp_path, capsys, celeba_root, monkeypat
     assert main(["figures", "--out", str(tmp_path), "--steps", "2", "--celeba-count", "2"]) == 0
     names = {p.name for p in tmp_path.glob("*.png")}
     assert {"patterns.png", "pipeline_six_patterns.png", "loss_curves.png", "blending.png",
-            "steps_vs_refinement.png"} <= names
+            "steps_vs_refinement.png", "fig6_refinement_fixes.png", "fig10_refinement_fails.png"} <= names
     # CelebA panels stay local: their folder ignores everything in it.
     assert {p.name for p in (tmp_path / "celeba").glob("*.png")} == {"fig6_refinement_fixes.png",
                                                                       "fig10_refinement_fails.png"}
