@@ -124,6 +124,14 @@ def evaluate_baselines(faces, out, *, patterns=(1, 2, 3, 4, 5, 6), seed: int = 0
     return result
 
 
+def by_pattern(rows) -> dict[int, list[dict]]:
+    """The rows of each hole pattern, in pattern order."""
+    groups: dict[int, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(row["pattern"], []).append(row)
+    return dict(sorted(groups.items()))
+
+
 def _stage_cells(rows, cell) -> list[str]:
     """``cell`` of the whole-image means before and after refinement; "–" while no row exists."""
     return [cell(_stage_means(rows, stage, "image")) if rows else "–" for stage in ("before", "after")]
@@ -132,7 +140,7 @@ def _stage_cells(rows, cell) -> list[str]:
 def _baseline_means(baselines: dict, which: int, rows) -> dict[str, dict[str, float]]:
     """Mean metrics of each baseline fill for one pattern, over the faces the run has finished
     for that pattern (all faces while none is), so that they sit beside the GAN's on the same faces."""
-    indices = [r["index"] for r in rows if r["pattern"] == which]
+    indices = [r["index"] for r in by_pattern(rows).get(which, [])]
     per_fill = baselines[str(which)]
     return {name: mean_metrics({k: np.asarray(v)[indices] if indices else np.asarray(v)
                                 for k, v in per_fill[name].items()}) for name in BASELINES}
@@ -142,9 +150,10 @@ def baseline_maes(baselines: dict, rows) -> dict[int, dict[str, float]]:
     """Per pattern, the whole-image MAE of every baseline fill and of the GAN before ("inpainted")
     and after ("refined") refinement, on the same faces: what the generator adds, in one number."""
     out = {}
-    for which in sorted({r["pattern"] for r in rows} & {int(w) for w in baselines}):
-        out[which] = {name: m["MAE"] for name, m in _baseline_means(baselines, which, rows).items()}
-        sub = [r for r in rows if r["pattern"] == which]
+    for which, sub in by_pattern(rows).items():
+        if str(which) not in baselines:
+            continue
+        out[which] = {name: m["MAE"] for name, m in _baseline_means(baselines, which, sub).items()}
         out[which].update(inpainted=_stage_means(sub, "before", "image")["MAE"],
                           refined=_stage_means(sub, "after", "image")["MAE"])
     return out
@@ -156,10 +165,11 @@ def baselines_markdown(baselines: dict, rows) -> str:
     names = list(BASELINES)
     lines = ["| pattern | " + " | ".join(names) + " | inpainted [Yeh] | refined |",
              "| --- |" + " --- |" * (len(names) + 2)]
+    groups = by_pattern(rows)
     for which in sorted(int(w) for w in baselines):
-        cells = [f"{m['MAE']:.2f} / {m['PSNR']:.2f}" for m in _baseline_means(baselines, which, rows).values()]
-        cells += _stage_cells([r for r in rows if r["pattern"] == which],
-                              lambda m: f"{m['MAE']:.2f} / {m['PSNR']:.2f}")
+        sub = groups.get(which, [])
+        cells = [f"{m['MAE']:.2f} / {m['PSNR']:.2f}" for m in _baseline_means(baselines, which, sub).values()]
+        cells += _stage_cells(sub, lambda m: f"{m['MAE']:.2f} / {m['PSNR']:.2f}")
         lines.append(f"| ({which}) {pattern(which).key} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -179,11 +189,11 @@ def consistency_markdown(rows) -> str:
     """The hole-only check of :func:`hole_only_ratio` for the paper's Table 1 and for our run."""
     lines = ["| pattern | missing | paper before | paper after | ours before | ours after |",
              "| --- | --- | --- | --- | --- | --- |"]
+    groups = by_pattern(rows)
     for which, (before, after) in PAPER_TABLE1.items():
         f = pattern(which).missing_fraction
         cells = [f"{hole_only_ratio(m[0], m[1], f):.2f}" for m in (before, after)]
-        cells += _stage_cells([r for r in rows if r["pattern"] == which],
-                              lambda m: f"{hole_only_ratio(m['MAE'], m['MSE'], f):.2f}")
+        cells += _stage_cells(groups.get(which, []), lambda m: f"{hole_only_ratio(m['MAE'], m['MSE'], f):.2f}")
         lines.append(f"| ({which}) {pattern(which).key} | {f:.1%} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -260,29 +270,33 @@ def _stage_means(rows, stage: str, region: str) -> dict[str, float]:
     return mean_metrics(per_image)
 
 
+DELTA_FORMATS = {"MAE": "+.2f", "MSE": "+.1f", "PSNR": "+.2f", "MSSIM": "+.4f"}
+
+
+def _delta_cell(rows, first: str, second: str, name: str, region: str = "image") -> str:
+    """Mean change ``second − first`` of one metric, per image, with its 95 % bootstrap interval."""
+    spec = DELTA_FORMATS[name]
+    mean, low, high = bootstrap_ci([r[f"{first}_{region}_{name}"] for r in rows],
+                                   [r[f"{second}_{region}_{name}"] for r in rows])
+    return f"{mean:{spec}} [{low:{spec}}, {high:{spec}}]"
+
+
 def table1_markdown(rows, region: str = "image") -> str:
     """Table 1: before → after refinement per pattern, ours beside the paper's, with 95 % CIs."""
     header = ("| pattern | n | MAE | MSE | PSNR | MSSIM | ΔMAE (95 % CI) | ΔPSNR (95 % CI) |\n"
               "| --- | --- | --- | --- | --- | --- | --- | --- |")
     lines = [header]
-    for which in sorted({r["pattern"] for r in rows}):
-        sub = [r for r in rows if r["pattern"] == which]
+    for which, sub in by_pattern(rows).items():
         b, a = _stage_means(sub, "before", region), _stage_means(sub, "after", region)
-        d_mae = bootstrap_ci([r[f"before_{region}_MAE"] for r in sub], [r[f"after_{region}_MAE"] for r in sub])
-        d_psnr = bootstrap_ci([r[f"before_{region}_PSNR"] for r in sub], [r[f"after_{region}_PSNR"] for r in sub])
         cells = [f"{b['MAE']:.2f} → {a['MAE']:.2f}", f"{b['MSE']:.1f} → {a['MSE']:.1f}",
                  f"{b['PSNR']:.2f} → {a['PSNR']:.2f}", f"{b['MSSIM']:.4f} → {a['MSSIM']:.4f}"]
-        lines.append(f"| ({which}) {pattern(which).key} | {len(sub)} | " + " | ".join(cells) +
-                     f" | {d_mae[0]:+.2f} [{d_mae[1]:+.2f}, {d_mae[2]:+.2f}] | "
-                     f"{d_psnr[0]:+.2f} [{d_psnr[1]:+.2f}, {d_psnr[2]:+.2f}] |")
+        cells += [_delta_cell(sub, "before", "after", name, region) for name in ("MAE", "PSNR")]
+        lines.append(f"| ({which}) {pattern(which).key} | {len(sub)} | " + " | ".join(cells) + " |")
         if region == "image":
             pb, pa = PAPER_TABLE1[which]
             lines.append(f"| paper ({which}) | 2000 | " + " | ".join(
                 f"{x:g} → {y:g}" for x, y in zip(pb, pa)) + " | | |")
     return "\n".join(lines)
-
-
-DELTA_FORMATS = {"MAE": "+.2f", "MSE": "+.1f", "PSNR": "+.2f", "MSSIM": "+.4f"}
 
 
 def deltas_markdown(comparisons) -> str:
@@ -291,24 +305,25 @@ def deltas_markdown(comparisons) -> str:
     lines = ["| change | n | " + " | ".join(f"Δ{name} (95 % CI)" for name in DELTA_FORMATS) + " |",
              "| --- | --- |" + " --- |" * len(DELTA_FORMATS)]
     for label, sub, first, second in comparisons:
-        cells = []
-        for name, spec in DELTA_FORMATS.items():
-            mean, low, high = bootstrap_ci([r[f"{first}_image_{name}"] for r in sub],
-                                           [r[f"{second}_image_{name}"] for r in sub])
-            cells.append(f"{mean:{spec}} [{low:{spec}}, {high:{spec}}]")
+        cells = [_delta_cell(sub, first, second, name) for name in DELTA_FORMATS]
         lines.append(f"| {label} | {len(sub)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def table1_deltas_markdown(rows) -> str:
     """Refinement's change of every metric per pattern (after − before), with intervals."""
-    return deltas_markdown([(f"({w}) {pattern(w).key}: refined − inpainted", [r for r in rows if r["pattern"] == w],
-                             "before", "after") for w in sorted({r["pattern"] for r in rows})])
+    return deltas_markdown([(f"({w}) {pattern(w).key}: refined − inpainted", sub, "before", "after")
+                            for w, sub in by_pattern(rows).items()])
+
+
+def _table2_rows(rows) -> list[dict]:
+    """Centre-pattern rows that carry the 3000-step run (all of them unless it was skipped)."""
+    return [r for r in by_pattern(rows).get(5, []) if "inpaint3000_image_MAE" in r]
 
 
 def table2_deltas_markdown(rows) -> str:
     """Table 2's three settings compared pairwise on the same centre-pattern faces, with intervals."""
-    sub = [r for r in rows if r["pattern"] == 5 and "inpaint3000_image_MAE" in r]
+    sub = _table2_rows(rows)
     return deltas_markdown([("inpainting 3000 − inpainting 1500", sub, "before", "inpaint3000"),
                             ("1500 + refinement 1500 − inpainting 1500", sub, "before", "after"),
                             ("1500 + refinement 1500 − inpainting 3000", sub, "inpaint3000", "after")]) if sub else ""
@@ -319,8 +334,7 @@ def refinement_changes(rows, region: str = "image") -> dict[int, dict[str, float
     MSE, as in Table 1) and of the consensus |G(z) − y| on known pixels: the paper's claims in
     numbers (refinement helps on patterns 1–5, changes nothing on 6, raises the consensus)."""
     changes = {}
-    for which in sorted({r["pattern"] for r in rows}):
-        sub = [r for r in rows if r["pattern"] == which]
+    for which, sub in by_pattern(rows).items():
         before, after = _stage_means(sub, "before", region), _stage_means(sub, "after", region)
         changes[which] = {name: after[name] - before[name] for name in METRICS}
         changes[which]["consensus"] = float(np.mean([r["after_consensus"] - r["before_consensus"] for r in sub]))
@@ -329,7 +343,7 @@ def refinement_changes(rows, region: str = "image") -> dict[int, dict[str, float
 
 def table2_markdown(rows) -> str:
     """Table 2 on the centre pattern: inpainting 1500, 3000, and 1500 + refinement 1500."""
-    sub = [r for r in rows if r["pattern"] == 5 and "inpaint3000_image_MAE" in r]
+    sub = _table2_rows(rows)
     if not sub:
         return "(no centre-pattern rows with the 3000-step run)"
     lines = ["| setting | n | MAE | MSE | PSNR | MSSIM | paper MAE / MSE / PSNR / MSSIM |",
@@ -352,8 +366,7 @@ def shortcomings_markdown(rows) -> str:
     labels = [label.replace("|", "\\|") for label in MEASURES.values()]  # a bare | would split a cell
     lines = ["| pattern | n | " + " | ".join(labels) + " |",
              "| --- | --- |" + " --- |" * len(MEASURES)]
-    for which in sorted({r["pattern"] for r in rows}):
-        sub = [r for r in rows if r["pattern"] == which]
+    for which, sub in by_pattern(rows).items():
         stage = {s: {k: [r.get(f"{s}_{k}", np.nan) for r in sub] for k in MEASURES} for s in ("before", "after")}
         cells = before_after(stage["before"], stage["after"])
         lines.append(f"| ({which}) {pattern(which).key} | {len(sub)} | " + " | ".join(cells.values()) + " |")
@@ -404,7 +417,7 @@ README_END = "<!-- results:end -->"
 
 def summary_markdown(rows, settings: dict, seconds: float) -> str:
     """The README's block of results: run settings, Table 1 and Table 2 (whole image)."""
-    counts = ", ".join(f"({w}) {sum(r['pattern'] == w for r in rows)}" for w in sorted({r["pattern"] for r in rows}))
+    counts = ", ".join(f"({w}) {len(sub)}" for w, sub in by_pattern(rows).items())
     return (f"Faces per pattern: {counts}; {settings['steps']} inpainting + {settings['refine_steps']} "
             f"refinement steps,\nthe paper's µ, refinement from a {settings['refine_init']} z, seed "
             f"{settings['seed']}; {seconds / 3600:.1f} h of compute on 2 CPU cores.\n\n"
