@@ -1,11 +1,13 @@
 """Eq. 6: the exact sparse solver against cvxpy, the operator, known pixels exact, factor reuse."""
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from inpaintkit import blending, masks
+from inpaintkit import _banded, blending, masks
 
 PATTERNS = [1, 2, 3, 4, 5, 6]
 KINDS = ["paper", "laplacian"]
@@ -143,6 +145,67 @@ def test_the_blend_is_clipped_to_the_image_range_unless_asked_not_to():
     assert np.abs(exact).max() > 1
     clipped = blending.poisson_blend(y, known, x_g)
     np.testing.assert_array_equal(clipped, np.clip(exact, -1, 1))
+
+
+# ----------------------------------------------------------------------------- the band factorisation
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_the_band_holds_exactly_the_normal_matrix_of_the_missing_pixels(pattern, kind):
+    known = masks.make_mask(pattern, seed=pattern)
+    order, band = blending._banded_normal_matrix(known, kind)
+    assert sorted(order) == list(np.flatnonzero(~known.ravel()))
+    D = blending.poisson_operator(kind)[:, order].toarray()
+    expected = D.T @ D  # D_Mᵀ D_M, unknowns in the solver's order
+    n, kd = band.shape[0], band.shape[1] - 1
+    assert np.abs(np.tril(expected, -kd - 1)).max() == 0  # nothing outside the band
+    for offset in range(kd + 1):
+        np.testing.assert_allclose(band[:n - offset, offset], np.diag(expected, -offset), atol=1e-12)
+
+
+def test_the_band_runs_along_the_shorter_side_of_the_hole():
+    left_half = masks.make_mask(4)
+    rows_order, rows_band = blending._banded_normal_matrix(left_half, "paper")
+    columns_order, columns_band = blending._banded_normal_matrix(left_half.T, "paper")  # the top half
+    assert rows_band.shape[1] - 1 == columns_band.shape[1] - 1 == 2 * 32 + 2  # two rows of 32, not of 64
+    assert list(rows_order[:3]) == [0, 1, 2]  # along the first image row
+    assert list(columns_order[:3]) == [0, 64, 128]  # down the first image column
+
+
+@pytest.mark.parametrize("pattern", [2, 6])
+def test_the_answer_does_not_depend_on_the_number_of_threads(pattern):
+    rng = np.random.default_rng(8)
+    y, x_g = rng.uniform(-1, 1, (2, 9, 64, 64, 3))
+    known = np.concatenate([blending.distinct_masks(pattern, 6, seed=3), np.stack([masks.make_mask(5)] * 3)])
+    answers = [blending.poisson_blend(y, known, x_g, cache=blending.FactorCache(), workers=w, clip=False)
+               for w in (1, 2, 3)]
+    assert np.array_equal(answers[0], answers[1]) and np.array_equal(answers[0], answers[2])
+
+
+def test_recycled_band_storage_gives_the_same_answers():
+    """Factors dropped from a small cache hand their storage to new ones; nothing leaks across."""
+    rng = np.random.default_rng(9)
+    y, x_g = rng.uniform(-1, 1, (2, 4, 64, 64, 3))
+    small = blending.FactorCache(size=1)
+    reused_before = _banded.SPARES.reused
+    for round_ in range(3):
+        known = blending.distinct_masks(6, 4, seed=10 * round_)
+        recycled = blending.poisson_blend(y, known, x_g, cache=small, clip=False)
+        gc.collect()
+        for n in range(4):
+            alone = blending.poisson_blend(y[n], known[n], x_g[n], cache=blending.FactorCache(), clip=False)
+            np.testing.assert_array_equal(recycled[n], alone[0])
+    assert _banded.SPARES.reused > reused_before
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_distinct_masks_are_different_placements_of_the_same_hole(pattern):
+    batch = blending.distinct_masks(pattern, 64, seed=0)
+    assert len({mask.tobytes() for mask in batch}) == 64
+    holes = (~batch).sum(axis=(1, 2))
+    assert (holes == holes[0]).all()
+    if pattern == 4:  # the left half has only 64 placements (column shifts)
+        with pytest.raises(ValueError, match="fewer than 65"):
+            blending.distinct_masks(pattern, 65)
 
 
 # ----------------------------------------------------------------------------- factor reuse
