@@ -172,12 +172,13 @@ class _Factor:
         return solve_banded(self.band, (self.Q @ difference)[self.missing])
 
 
-def _key(known: np.ndarray, kind: str) -> tuple:
+def factor_key(known: np.ndarray, kind: str) -> tuple:
+    """What identifies a factorisation: the mask's bits, its shape and the operator."""
     return np.packbits(known).tobytes(), known.shape, kind
 
 
 class FactorCache:
-    """Factors keyed by (mask bits, shape, kind); the least recently used is dropped first.
+    """Factors keyed by :func:`factor_key`; the least recently used is dropped first.
 
     ``misses`` counts factorisations, ``hits`` reuses.
     """
@@ -187,19 +188,18 @@ class FactorCache:
         self.store: OrderedDict[tuple, _Factor] = OrderedDict()
         self.hits = self.misses = 0
 
-    def find(self, known: np.ndarray, kind: str) -> _Factor | None:
+    def find(self, key: tuple) -> _Factor | None:
         """The cached factor (counted as a hit), or None."""
-        key = _key(known, kind)
         if key not in self.store:
             return None
         self.hits += 1
         self.store.move_to_end(key)
         return self.store[key]
 
-    def add(self, known: np.ndarray, kind: str, factor: _Factor) -> None:
+    def add(self, key: tuple, factor: _Factor) -> None:
         """Keep a new factorisation (counted as a miss)."""
         self.misses += 1
-        self.store[_key(known, kind)] = factor
+        self.store[key] = factor
         if len(self.store) > self.size:
             self.store.popitem(last=False)
 
@@ -212,7 +212,8 @@ FACTORS = FactorCache()
 
 
 def _check(y, known, x_g):
-    """Float64 (N, 64, 64, 3) copies of y and x_g, a (N, 64, 64) mask, and the output dtype."""
+    """y and x_g as float64 (N, 64, 64, 3) (copies only where needed), a (N, 64, 64) mask, and the
+    output dtype."""
     arrays = []
     for name, value in (("y", y), ("x_g", x_g)):
         array = np.asarray(value)
@@ -257,11 +258,12 @@ def poisson_blend(y, known, x_g, kind: str = "paper", cache: FactorCache | None 
     _operator(kind, SIZE)  # an unknown kind fails here, before anything is counted or solved
     cache = FACTORS if cache is None else cache
     workers = max(1, _CORES if workers is None else workers)
-    groups: dict[bytes, list[int]] = {}
-    for n, bits in enumerate(np.packbits(known.reshape(len(known), -1), axis=1)):
-        groups.setdefault(bits.tobytes(), []).append(n)
+    groups: dict[tuple, list[int]] = {}  # images by mask: one factorisation each
+    for n, mask in enumerate(known):
+        groups.setdefault(factor_key(mask, kind), []).append(n)
+    keys = list(groups)
     members_of = [np.array(members) for members in groups.values()]
-    factors = [cache.find(known[members[0]], kind) for members in members_of]
+    factors = [cache.find(key) for key in keys]
     new = [g for g, factor in enumerate(factors) if factor is None]
     out = np.where(known[..., None], y, 0.0)  # ỹ: y on known pixels, 0 in the hole, until solved
 
@@ -284,7 +286,7 @@ def poisson_blend(y, known, x_g, kind: str = "paper", cache: FactorCache | None 
                 for part in np.array_split(members, min(workers, len(members)))]
         solved = _map(solve, jobs, workers)
     for g in new:
-        cache.add(known[members_of[g][0]], kind, factors[g])
+        cache.add(keys[g], factors[g])
     pixels = out.reshape(len(out), SIZE * SIZE, 3)  # a view: writing it fills the holes of out
     for (g, members), values in zip(jobs, solved):
         if clip is not False:
