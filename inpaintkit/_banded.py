@@ -95,7 +95,8 @@ def solve_banded(factor: np.ndarray, rhs: np.ndarray) -> np.ndarray:
 
 
 class Spares:
-    """The band storage of factors that are gone, kept for new ones (at most ``limit`` bytes).
+    """The band storage of factors that are gone, kept for new ones (at most ``limit`` bytes,
+    the most recently freed).
 
     :meth:`zeros` hands out a zeroed band that lives as long as ``owner``; when the owner is
     garbage collected its storage comes back here instead of to the operating system.
@@ -127,8 +128,12 @@ class Spares:
 
     def _give_back(self, storage: np.ndarray) -> None:
         with self.lock:
-            if sum(spare.nbytes for spare in self.spares) + storage.nbytes <= self.limit:
-                self.spares.append(storage)
+            self.spares.append(storage)
+            # Over the limit, the oldest go first: the sizes freed last (the hole pattern being
+            # blended now) are the likeliest to be asked for next; refusing new storage instead
+            # would keep a full pool of another pattern's smaller bands that fit nothing.
+            while sum(spare.nbytes for spare in self.spares) > self.limit:
+                self.spares.pop(0)
 
 
 SPARES = Spares()

@@ -92,6 +92,24 @@ def test_spares_keep_at_most_their_limit():
     assert len(spares.spares) == 2
 
 
+def test_a_full_pool_makes_room_for_the_storage_freed_last():
+    """Bands of another pattern that fit nothing must not keep the current pattern's out."""
+    step = _banded.Spares.STEP
+    spares = _banded.Spares(limit=step * 8 * 3)  # three smallest storages' worth
+    small = [Owner() for _ in range(3)]
+    for owner in small:
+        spares.zeros((100, 10), owner)
+    del small
+    gc.collect()
+    large = Owner()
+    spares.zeros((step, 2), large)  # two steps of storage
+    del large
+    gc.collect()
+    assert sorted(spare.size for spare in spares.spares) == [step, 2 * step]
+    assert spares.zeros((step, 2), Owner()).base.size == 2 * step  # reused, not allocated
+    assert spares.allocated == 4
+
+
 def test_a_routine_with_another_signature_is_not_called(monkeypatch):
     """A scipy whose table declared other argument types (say 64-bit integers) falls back to f2py."""
     wrong = (ctypes.c_char_p, ctypes.POINTER(ctypes.c_long)) + _banded._SIGNATURES["dpbtrf"][2:]
