@@ -8,18 +8,30 @@ from pathlib import Path
 
 def _train(args) -> int:
     from . import config
-    from .data import DataError, load_celeba
+    from .data import DataError, full_size_mask, list_images, load_celeba, tuning_faces
     from .dcgan import TrainConfig, train
 
-    config.seed_everything(args.seed)
+    # Settings first: a wrong one is refused before any face is decoded or any file written.
     data = Path(args.data) if args.data else config.data_dir()
     if data is None:
         raise DataError(f"no data folder: pass --data DIR or set {config.ENV_DATA}")
-    images = load_celeba(data, "train", args.count)
-    print(f"training on {len(images)} faces of the train partition of {data}")
+    dataset = f"{Path(data).resolve()}:train:count={args.count}" + (":full-size" if args.full_size_only else "")
     settings = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
-                           width=args.width, seed=args.seed, checkpoint_every=args.checkpoint_every)
-    result = train(images, args.out, settings, resume=args.resume, max_steps=args.max_steps)
+                           width=args.width, seed=args.seed, checkpoint_every=args.checkpoint_every,
+                           precision=args.precision, flip=args.flip, ema_decay=args.ema_decay,
+                           g_steps=args.g_steps, init=args.init, dataset=dataset)
+    config.seed_everything(args.seed)
+    images = load_celeba(data, "train", args.count)
+    if args.full_size_only:
+        keep = full_size_mask(list_images(data, "train", args.count))
+        if len(keep) != len(images):
+            raise DataError("some train files could not be read, so the half-size filter cannot be applied")
+        images = images[keep]
+    print(f"training on {len(images)} faces of the train partition of {data}"
+          + (" (full-size files only)" if args.full_size_only else ""))
+    tuning = tuning_faces(data, args.tuning) if args.tuning else None
+    result = train(images, args.out, settings, resume=args.resume, max_steps=args.max_steps,
+                   tuning_faces=tuning, tune_every=args.tune_every, tune_steps=args.tune_steps)
     print(f"stopped at step {result['step']} after {result['seconds']:.0f} s; checkpoints in "
           f"{Path(args.out) / 'checkpoints'}")
     return 0
@@ -129,6 +141,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-steps", type=int, default=None, help="stop after this many steps")
     p.add_argument("--checkpoint-every", type=int, default=200)
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
+    p.add_argument("--precision", default="float32", help="float32 or mixed_bfloat16")
+    p.add_argument("--flip", action="store_true", help="mirror faces left-right at random")
+    p.add_argument("--ema-decay", type=float, default=0.999, help="EMA of G's weights (0: none)")
+    p.add_argument("--g-steps", type=int, default=1, help="G updates per D update")
+    p.add_argument("--init", default="scratch", help="scratch, or shipped: start from the shipped weights")
+    p.add_argument("--full-size-only", action="store_true",
+                   help="drop train files stored below CelebA's 178x218 (upsampled faces)")
+    p.add_argument("--tuning", type=int, default=0,
+                   help="fit G to this many tuning faces (validation faces 100 onward) every --tune-every steps")
+    p.add_argument("--tune-every", type=int, default=1000)
+    p.add_argument("--tune-steps", type=int, default=200)
     p.set_defaults(func=_train)
 
     p = commands.add_parser("demo", help="the main job: inpaint, blend, refine, blend on a few faces")

@@ -302,11 +302,12 @@ def load_faces(partition: str = "validation", count: int | None = None, *, progr
 
 
 def train_dataset(images, batch_size: int = 64, *, seed: int = 0, epoch: int = 0,
-                  skip_batches: int = 0):
+                  skip_batches: int = 0, flip: bool = False):
     """A tf.data pipeline for one epoch: shuffled by (seed, epoch), batched (drop remainder), prefetched.
 
     Shuffling is seeded per epoch, so a resumed run sees exactly the batches it would have seen;
-    ``skip_batches`` drops the batches an interrupted epoch already used.
+    ``skip_batches`` drops the batches an interrupted epoch already used. ``flip`` mirrors each
+    face left-right with probability ½, drawn from (seed, epoch) too, so it also resumes exactly.
     """
     import tensorflow as tf
 
@@ -314,12 +315,19 @@ def train_dataset(images, batch_size: int = 64, *, seed: int = 0, epoch: int = 0
         raise DataError(f"{len(images)} images are fewer than one batch of {batch_size}")
     if skip_batches < 0:  # tf.data's skip(-1) would silently skip the whole epoch
         raise DataError(f"skip_batches must be 0 or more, got {skip_batches}")
-    order = np.random.default_rng([seed, epoch]).permutation(len(images))
-    dataset = tf.data.Dataset.from_tensor_slices(order)
+    rng = np.random.default_rng([seed, epoch])
+    order = rng.permutation(len(images))
+    mirror = rng.random(len(images)) < 0.5 if flip else np.zeros(len(images), bool)
+    dataset = tf.data.Dataset.from_tensor_slices((order, mirror))
     dataset = dataset.batch(batch_size, drop_remainder=True).skip(skip_batches)
     # Pass a tf.Tensor to reuse one copy of the images across epochs (a NumPy array is copied).
     table = images if isinstance(images, tf.Tensor) else tf.constant(images)
-    dataset = dataset.map(lambda idx: tf.gather(table, idx), num_parallel_calls=tf.data.AUTOTUNE)
+
+    def gather(idx, mirror):
+        batch = tf.gather(table, idx)
+        return tf.where(mirror[:, None, None, None], tf.reverse(batch, axis=[2]), batch) if flip else batch
+
+    dataset = dataset.map(gather, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
@@ -334,3 +342,35 @@ def example_raw_image() -> np.ndarray:
 
     x0, y0, scale = _SAMPLE_BOX
     return skdata.astronaut()[y0:y0 + round(218 * scale), x0:x0 + round(178 * scale)]
+
+
+# Validation faces 0–99 (in sorted order) are the reported evaluation (Tables 1 and 2); anything
+# tuned (learning rates, recipes, starts) is tuned on the faces after them.
+EVALUATION_FACES = 100
+
+
+def tuning_faces(root: Path | str, count: int) -> np.ndarray:
+    """Validation faces the evaluation never reports: numbers 100 … 100 + count − 1 in sorted order."""
+    if count < 1:
+        raise DataError(f"count must be at least 1, got {count}")
+    faces = load_celeba(root, "validation", EVALUATION_FACES + count, progress=False)
+    if len(faces) <= EVALUATION_FACES:
+        raise DataError(f"the validation partition of {root} has {len(faces)} faces: none is left "
+                        f"for tuning after the {EVALUATION_FACES} that the evaluation reports")
+    return faces[EVALUATION_FACES:]
+
+
+def full_size_mask(files: list[Path]) -> np.ndarray:
+    """True for files stored at CelebA's full 178×218 (or larger); False for scaled-down copies,
+    whose 108-px face box has to be upsampled to 64×64. Reads only the image headers."""
+    from PIL import Image
+
+    def width(path: Path) -> int:
+        try:
+            with Image.open(path) as image:
+                return image.size[0]
+        except OSError:
+            return 0
+
+    return np.array([width(path) >= ORIGINAL_SIZE[0] for path in files], dtype=bool)
+

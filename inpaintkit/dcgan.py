@@ -17,56 +17,69 @@ from pathlib import Path
 
 import numpy as np
 
-Z_DIM = 100
+from .latent import Z_DIM, sample_z  # noqa: F401  (z's home; re-exported as dcgan.sample_z)
+
 PAPER_WIDTH = 64
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 _BN = dict(momentum=0.9, epsilon=1e-5)  # DCGAN's batch-norm settings
+PRECISIONS = ("float32", "mixed_bfloat16")
 
 
-def build_generator(width: int = PAPER_WIDTH, z_dim: int = Z_DIM):
-    """G: z (N, 100) in [−1, 1] → image (N, 64, 64, 3) in [−1, 1]."""
+def _policy(precision: str) -> str:
+    """A Keras dtype policy name: ``float32``, or ``mixed_bfloat16`` (bf16 maths, float32 variables)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+    return precision
+
+
+def build_generator(width: int = PAPER_WIDTH, z_dim: int = Z_DIM, precision: str = "float32"):
+    """G: z (N, 100) in [−1, 1] → image (N, 64, 64, 3) in [−1, 1].
+
+    ``precision="mixed_bfloat16"`` computes the hidden layers in bfloat16 with float32 weights;
+    the output layer stays float32, so images and every loss built on them are float32.
+    """
     import keras
     from keras import layers
 
+    dtype = _policy(precision)
     init = keras.initializers.RandomNormal(stddev=0.02)
     model = keras.Sequential(name="generator")
     model.add(keras.Input((z_dim,), name="z"))
-    model.add(layers.Dense(4 * 4 * 8 * width, use_bias=False, kernel_initializer=init))
-    model.add(layers.BatchNormalization(**_BN))
-    model.add(layers.ReLU())
-    model.add(layers.Reshape((4, 4, 8 * width)))
+    model.add(layers.Dense(4 * 4 * 8 * width, use_bias=False, kernel_initializer=init, dtype=dtype))
+    model.add(layers.BatchNormalization(**_BN, dtype=dtype))
+    model.add(layers.ReLU(dtype=dtype))
+    model.add(layers.Reshape((4, 4, 8 * width), dtype=dtype))
     for channels in (4 * width, 2 * width, width):
         model.add(layers.Conv2DTranspose(channels, 5, strides=2, padding="same", use_bias=False,
-                                         kernel_initializer=init))
-        model.add(layers.BatchNormalization(**_BN))
-        model.add(layers.ReLU())
+                                         kernel_initializer=init, dtype=dtype))
+        model.add(layers.BatchNormalization(**_BN, dtype=dtype))
+        model.add(layers.ReLU(dtype=dtype))
     model.add(layers.Conv2DTranspose(3, 5, strides=2, padding="same", activation="tanh",
-                                     kernel_initializer=init))
+                                     kernel_initializer=init, dtype="float32"))
     return model
 
 
-def build_discriminator(width: int = PAPER_WIDTH):
-    """D: image (N, 64, 64, 3) → logit (N, 1); sigmoid(logit) is the probability of 'real'."""
+def build_discriminator(width: int = PAPER_WIDTH, precision: str = "float32"):
+    """D: image (N, 64, 64, 3) → logit (N, 1); sigmoid(logit) is the probability of 'real'.
+
+    Under ``mixed_bfloat16`` the convolutions run in bfloat16; the logit layer stays float32.
+    """
     import keras
     from keras import layers
 
+    dtype = _policy(precision)
     init = keras.initializers.RandomNormal(stddev=0.02)
     model = keras.Sequential(name="discriminator")
     model.add(keras.Input((64, 64, 3), name="image"))
     for index, channels in enumerate((width, 2 * width, 4 * width, 8 * width)):
         model.add(layers.Conv2D(channels, 5, strides=2, padding="same", use_bias=index == 0,
-                                kernel_initializer=init))
+                                kernel_initializer=init, dtype=dtype))
         if index > 0:  # DCGAN: no batch norm on the discriminator's input layer
-            model.add(layers.BatchNormalization(**_BN))
-        model.add(layers.LeakyReLU(0.2))
-    model.add(layers.Flatten())
-    model.add(layers.Dense(1, kernel_initializer=init, name="logit"))
+            model.add(layers.BatchNormalization(**_BN, dtype=dtype))
+        model.add(layers.LeakyReLU(0.2, dtype=dtype))
+    model.add(layers.Flatten(dtype=dtype))
+    model.add(layers.Dense(1, kernel_initializer=init, name="logit", dtype="float32"))
     return model
-
-
-def sample_z(count: int, seed: int | None = None, z_dim: int = Z_DIM) -> np.ndarray:
-    """z ~ U[−1, 1]^100, reproducible from a seed."""
-    return np.random.default_rng(seed).uniform(-1.0, 1.0, (count, z_dim)).astype(np.float32)
 
 
 def probability_real(D, images) -> np.ndarray:
@@ -77,9 +90,17 @@ def probability_real(D, images) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- training
+INITS = ("scratch", "shipped")
+
+
 @dataclass
 class TrainConfig:
-    """Everything that decides a training run; saved beside its checkpoints."""
+    """Everything that decides a training run; saved beside its checkpoints.
+
+    The first block is the paper's §3.2 (and Yeh et al.'s DCGAN). The second block is the recipe
+    the kit measured on top of it (model card): bf16 arithmetic, horizontal flips, an exponential
+    moving average (EMA) of G's weights, several G updates per D update, and where to start.
+    """
 
     epochs: int = 25
     batch_size: int = 64
@@ -90,6 +111,33 @@ class TrainConfig:
     seed: int = 0
     checkpoint_every: int = 200   # steps
     keep_checkpoints: int = 3
+    precision: str = "float32"    # or "mixed_bfloat16"
+    flip: bool = False            # mirror each face with probability ½ (seeded per epoch)
+    ema_decay: float = 0.999      # EMA of G's weights kept beside G (0: none)
+    g_steps: int = 1              # G updates per D update (public Yeh implementations use 2)
+    init: str = "scratch"         # or "shipped": start from the kit's shipped weights
+    dataset: str = ""             # which faces (folder, partition, filter): a resume must match
+
+    def __post_init__(self) -> None:
+        def need(ok: bool, text: str) -> None:
+            if not ok:
+                raise ValueError(text)
+
+        for name in ("epochs", "batch_size", "width", "checkpoint_every", "keep_checkpoints", "g_steps"):
+            value = getattr(self, name)
+            need(isinstance(value, int) and value >= 1, f"{name} must be a whole number of at least 1, got {value!r}")
+        need(np.isfinite(self.learning_rate) and self.learning_rate > 0,
+             f"learning_rate must be a positive finite number, got {self.learning_rate!r}")
+        for name in ("beta_1", "beta_2"):
+            value = getattr(self, name)
+            need(0.0 <= value < 1.0, f"{name} must lie in [0, 1), got {value!r}")
+        need(0.0 <= self.ema_decay < 1.0, f"ema_decay must lie in [0, 1), got {self.ema_decay!r}")
+        _policy(self.precision)
+        need(self.init in INITS, f"unknown init {self.init!r}: use one of {', '.join(INITS)}")
+
+
+class TrainingDiverged(RuntimeError):
+    """The losses became NaN or infinite: the run stops and keeps its last good checkpoint."""
 
 
 def discriminator_loss(real_logits, fake_logits):
@@ -109,7 +157,7 @@ def generator_loss(fake_logits):
 
 
 class DCGANTrainer:
-    """Holds G, D, their optimisers, a seeded random generator and the step counter.
+    """Holds G, D, their optimisers, the EMA copy of G, a seeded random generator and the step.
 
     All of it is in one ``tf.train.Checkpoint``, so a resumed run continues exactly where the
     interrupted one stopped (same batches, same z draws, same weights).
@@ -121,8 +169,11 @@ class DCGANTrainer:
 
         self.config = config
         keras.utils.set_random_seed(config.seed)  # weight initialisation
-        self.G = build_generator(config.width)
-        self.D = build_discriminator(config.width)
+        self.G = build_generator(config.width, precision=config.precision)
+        self.D = build_discriminator(config.width, precision=config.precision)
+        # The EMA copy is only read (fits, samples, export), so it computes in float32.
+        self.G_ema = build_generator(config.width)
+        self.G_ema.set_weights(self.G.get_weights())
         adam = dict(learning_rate=config.learning_rate, beta_1=config.beta_1, beta_2=config.beta_2)
         self.g_opt = keras.optimizers.Adam(**adam)
         self.d_opt = keras.optimizers.Adam(**adam)
@@ -131,14 +182,22 @@ class DCGANTrainer:
         self.rng = tf.random.Generator.from_seed(config.seed)
         self.step = tf.Variable(0, dtype=tf.int64, name="step")
         self.checkpoint = tf.train.Checkpoint(generator=self.G, discriminator=self.D, g_opt=self.g_opt,
-                                              d_opt=self.d_opt, rng=self.rng, step=self.step)
+                                              d_opt=self.d_opt, rng=self.rng, step=self.step,
+                                              generator_ema=self.G_ema)
         self.train_step = tf.function(self._train_step)
+
+    def start_from(self, G, D) -> None:
+        """Copy weights (e.g. the shipped ones) into G, its EMA copy and D before step 0."""
+        self.G.set_weights(G.get_weights())
+        self.G_ema.set_weights(G.get_weights())
+        self.D.set_weights(D.get_weights())
 
     def _train_step(self, real):
         """One step of Eq. 1: D ascends log D(x) + log(1 − D(G(z))), G ascends log D(G(z))."""
         import tensorflow as tf
 
-        z = self.rng.uniform((tf.shape(real)[0], Z_DIM), -1.0, 1.0)
+        n = tf.shape(real)[0]
+        z = self.rng.uniform((n, Z_DIM), -1.0, 1.0)
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = self.G(z, training=True)
             real_logits = self.D(real, training=True)
@@ -149,7 +208,20 @@ class DCGANTrainer:
                                        self.D.trainable_variables))
         self.g_opt.apply_gradients(zip(g_tape.gradient(g_loss, self.G.trainable_variables),
                                        self.G.trainable_variables))
+        for _ in range(self.config.g_steps - 1):  # extra G updates on fresh z (Yeh et al.'s code)
+            with tf.GradientTape() as g_tape:
+                g_loss = generator_loss(self.D(self.G(self.rng.uniform((n, Z_DIM), -1.0, 1.0), training=True),
+                                               training=True))
+            self.g_opt.apply_gradients(zip(g_tape.gradient(g_loss, self.G.trainable_variables),
+                                           self.G.trainable_variables))
         self.step.assign_add(1)
+        if self.config.ema_decay > 0:
+            # Warm-up as tf.train.ExponentialMovingAverage's num_updates: early steps are not
+            # drowned by the random initial weights.
+            t = tf.cast(self.step, tf.float32)
+            decay = tf.minimum(self.config.ema_decay, (1.0 + t) / (10.0 + t))
+            for average, weight in zip(self.G_ema.weights, self.G.weights):
+                average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
         return {"d_loss": d_loss, "g_loss": g_loss,
                 "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
                 "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits))}
@@ -165,14 +237,72 @@ def _check_output_dir(out: Path) -> None:
         raise PermissionError(f"cannot write to output folder {out}: {error.strerror}") from None
 
 
+def _checkpoint_numbers(folder: Path) -> list[int]:
+    """Step numbers of the checkpoints in ``folder`` whose files are all there, newest first.
+
+    Read from the files themselves, not only from TensorFlow's ``checkpoint`` state file, so a
+    deleted state file does not silently restart a run at step 0.
+    """
+    numbers = []
+    for index in folder.glob("ckpt-*.index"):
+        stem = index.name[len("ckpt-"):-len(".index")]
+        if stem.isdigit() and any(folder.glob(f"ckpt-{stem}.data-*")):
+            numbers.append(int(stem))
+    return sorted(numbers, reverse=True)
+
+
+def _restore_newest_intact(trainer: DCGANTrainer, folder: Path, say) -> int | None:
+    """Restore the newest checkpoint that loads; fall back over damaged ones and say so."""
+    for leftover in folder.glob("ckpt-*_temp*"):  # a save killed half-way leaves its temp folder
+        if leftover.is_dir():
+            import shutil
+
+            shutil.rmtree(leftover, ignore_errors=True)
+            say(f"removed {leftover.name}, left by a checkpoint save that was interrupted")
+    numbers = _checkpoint_numbers(folder)
+    if numbers and not (folder / "checkpoint").exists():
+        say(f"{folder}/checkpoint (TensorFlow's list of checkpoints) is missing; "
+            f"found ckpt-{numbers[0]} among the files and resume from it")
+    damaged = []
+    for number in numbers:
+        try:
+            trainer.checkpoint.restore(str(folder / f"ckpt-{number}")).assert_existing_objects_matched()
+        except Exception as error:  # TF's readers raise OpError, IndexError, ValueError… for damaged files
+            damaged.append(number)
+            say(f"checkpoint ckpt-{number} is damaged ({error.__class__.__name__}); trying the one before it")
+            continue
+        if damaged:
+            say(f"resumed from ckpt-{number}: the newer checkpoint(s) {damaged} could not be read")
+        return number
+    if damaged:
+        raise RuntimeError(f"every checkpoint in {folder} is damaged ({damaged}); "
+                           "remove the folder to start again")
+    return None
+
+
+def _same_settings(saved: dict, wanted: dict) -> list[str]:
+    """The settings that differ between a saved run and this call (``epochs`` may grow).
+
+    A run saved before a setting existed had that setting's default.
+    """
+    saved = {**asdict(TrainConfig()), "train_images": wanted.get("train_images"), **saved}
+    keys = (set(saved) | set(wanted)) - {"epochs"}
+    return sorted(k for k in keys if saved.get(k) != wanted.get(k))
+
+
 def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None, *,
           resume: bool = False, max_steps: int | None = None, progress: bool = True,
-          samples_every_epoch: bool = True) -> dict:
+          samples_every_epoch: bool = True, tuning_faces: np.ndarray | None = None,
+          tune_every: int = 1000, tune_steps: int = 200) -> dict:
     """Train the DCGAN on ``images`` (N, 64, 64, 3) in [−1, 1]; checkpoints and logs go to ``out``.
 
-    ``resume`` continues from the newest checkpoint in ``out/checkpoints`` (the run's config must
-    match). ``max_steps`` stops early (for tests and demonstrations) after saving a checkpoint.
-    Returns the history of per-step losses this call ran, and the final step.
+    ``resume`` continues from the newest intact checkpoint in ``out/checkpoints`` (the run's
+    settings must match; a damaged newest checkpoint falls back to the one before). ``max_steps``
+    stops early after saving a checkpoint. ``tuning_faces``: every ``tune_every`` steps G and its
+    EMA copy are fitted to these held-out faces (:func:`heldout_fit`, ``tune_steps`` steps); the
+    fits go to TensorBoard and ``out/tuning.json``, and the best generator so far is kept in
+    ``out/best/``. Losses that turn NaN or infinite stop the run (:class:`TrainingDiverged`)
+    without saving. Returns the history of per-step losses this call ran, and the final step.
     """
     import tensorflow as tf
     from tqdm.auto import tqdm
@@ -184,30 +314,53 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
     images = np.asarray(images, dtype=np.float32)
     if images.ndim != 4 or images.shape[1:] != (64, 64, 3):
         raise ValueError(f"images must have shape (N, 64, 64, 3), got {images.shape}")
+    if not np.isfinite(images).all():
+        raise ValueError("images contain NaN or infinite values")
     if images.min() < -1.0 - 1e-6 or images.max() > 1.0 + 1e-6:
         raise ValueError(f"images must lie in [-1, 1], got [{images.min():.3g}, {images.max():.3g}]")
-    out = Path(out)
-    _check_output_dir(out)
-    config_file = out / "train_config.json"
-    if resume and config_file.exists():
-        saved = json.loads(config_file.read_text())
-        if {k: v for k, v in saved.items() if k != "epochs"} != \
-                {k: v for k, v in asdict(config).items() if k != "epochs"}:
-            raise ValueError(f"--resume with settings that differ from the run in {out}: {saved}")
-    atomic_write_text(config_file, json.dumps(asdict(config), indent=2))
-
-    trainer = DCGANTrainer(config)
-    manager = tf.train.CheckpointManager(trainer.checkpoint, out / "checkpoints",
-                                         max_to_keep=config.keep_checkpoints)
-    if resume and manager.latest_checkpoint:
-        trainer.checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-    elif not resume and manager.latest_checkpoint:
-        raise FileExistsError(f"{out} already holds checkpoints: pass resume=True (--resume) or pick "
-                              "another output folder")
-
     steps_per_epoch = len(images) // config.batch_size
     if steps_per_epoch == 0:
         raise ValueError(f"{len(images)} images are fewer than one batch of {config.batch_size}")
+    out = Path(out)
+    _check_output_dir(out)
+    config_file = out / "train_config.json"
+    wanted = {**asdict(config), "train_images": len(images)}
+    folder = out / "checkpoints"
+    has_checkpoints = bool(_checkpoint_numbers(folder)) if folder.is_dir() else False
+    if has_checkpoints and not resume:
+        raise FileExistsError(f"{out} already holds checkpoints: pass resume=True (--resume) or pick "
+                              "another output folder")
+    if resume and config_file.exists():
+        try:
+            saved = json.loads(config_file.read_text())
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{config_file} is damaged ({error}); cannot check the run's settings") from None
+        differ = _same_settings(saved, wanted)
+        if differ:
+            detail = ", ".join(f"{k}: {saved.get(k)!r} → {wanted.get(k)!r}" for k in differ)
+            raise ValueError(f"--resume with settings that differ from the run in {out}: {detail}")
+    elif resume and has_checkpoints:
+        raise ValueError(f"{config_file} is missing, so the settings of the checkpoints in {folder} "
+                         "cannot be checked; restore it or start a new run in another folder")
+
+    messages: list[str] = []
+
+    def say(text: str) -> None:
+        messages.append(text)
+        print(f"inpaintkit train: {text}")
+
+    trainer = DCGANTrainer(config)
+    restored = _restore_newest_intact(trainer, folder, say) if resume and folder.is_dir() else None
+    if restored is None and config.init == "shipped":
+        G0, D0 = load_weights(WEIGHTS_DIR, width=config.width)
+        trainer.start_from(G0, D0)
+        say("starting from the shipped weights (init='shipped')")
+    # Written only once every check has passed, so a refused call changes nothing on disk.
+    atomic_write_text(config_file, json.dumps(wanted, indent=2))
+    manager = tf.train.CheckpointManager(trainer.checkpoint, folder, max_to_keep=config.keep_checkpoints)
+    tuning = _Tuning(out, tuning_faces, tune_every, tune_steps, trainer, config.seed) \
+        if tuning_faces is not None else None
+
     total_steps = steps_per_epoch * config.epochs
     last_step = total_steps if max_steps is None else min(total_steps, max_steps)
     writer = tf.summary.create_file_writer(str(out / "logs"))
@@ -221,9 +374,16 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
         step = int(trainer.step.numpy())
         epoch, done_in_epoch = divmod(step, steps_per_epoch)
         for batch in train_dataset(resident, config.batch_size, seed=config.seed, epoch=epoch,
-                                   skip_batches=done_in_epoch):
+                                   skip_batches=done_in_epoch, flip=config.flip):
             logs = {k: float(v) for k, v in trainer.train_step(batch).items()}
             step = int(trainer.step.numpy())
+            if not all(np.isfinite(v) for v in logs.values()):
+                bar.close()
+                raise TrainingDiverged(
+                    f"losses became non-finite at step {step} (d_loss={logs['d_loss']}, g_loss={logs['g_loss']}); "
+                    f"nothing of this step was saved, the last good checkpoint is "
+                    f"{manager.latest_checkpoint or 'none (no checkpoint was written yet)'}; "
+                    f"try a smaller learning rate (now {config.learning_rate})")
             seen += config.batch_size
             for key, value in logs.items():
                 history[key].append(value)
@@ -235,6 +395,8 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
                             img_s=f"{seen / (time.perf_counter() - began):.0f}")
             if step % config.checkpoint_every == 0 or step == last_step:
                 manager.save(checkpoint_number=step)
+            if tuning is not None and step % tune_every == 0:
+                tuning.measure(step, writer)
             if step % steps_per_epoch == 0 and samples_every_epoch:
                 with writer.as_default(step=step):
                     grid = trainer.G(fixed_z[:16], training=False)
@@ -246,7 +408,58 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
         manager.save(checkpoint_number=last_step)
     writer.flush()
     return {"history": history, "step": int(trainer.step.numpy()), "G": trainer.G, "D": trainer.D,
-            "seconds": time.perf_counter() - began, "steps_per_epoch": steps_per_epoch}
+            "G_ema": trainer.G_ema, "seconds": time.perf_counter() - began,
+            "steps_per_epoch": steps_per_epoch, "messages": messages}
+
+
+class _Tuning:
+    """Every ``every`` steps: fit G and its EMA copy to held-out tuning faces; keep the best.
+
+    The log (``tuning.json``) and the best generator (``best/``) are written atomically, and the
+    log is read back on resume, so an interrupted run keeps its best-so-far.
+    """
+
+    def __init__(self, out: Path, faces, every: int, steps: int, trainer: DCGANTrainer, seed: int):
+        if every < 1 or steps < 1:
+            raise ValueError(f"tune_every and tune_steps must be at least 1, got {every} and {steps}")
+        self.faces, self.every, self.steps, self.trainer, self.seed = faces, every, steps, trainer, seed
+        self.log_file, self.best_dir = out / "tuning.json", out / "best"
+        self.log = json.loads(self.log_file.read_text()) if self.log_file.exists() else []
+
+    def best(self) -> dict | None:
+        return min(self.log, key=lambda row: row["best_mse"]) if self.log else None
+
+    def measure(self, step: int, writer) -> dict:
+        import tensorflow as tf
+
+        from .storage import atomic_write_text
+
+        if any(row["step"] == step for row in self.log):  # already measured before a resume
+            return next(row for row in self.log if row["step"] == step)
+        G, D, G_ema = self.trainer.G, self.trainer.D, self.trainer.G_ema
+        raw = heldout_fit(G, D, self.faces, steps=self.steps, seed=self.seed)["mean_mse"]
+        ema = heldout_fit(G_ema, D, self.faces, steps=self.steps, seed=self.seed)["mean_mse"] \
+            if self.trainer.config.ema_decay > 0 else float("inf")
+        which = "ema" if ema < raw else "raw"
+        row = {"step": step, "mse_raw": round(raw, 3), "mse_ema": round(ema, 3) if np.isfinite(ema) else None,
+               "best_mse": round(min(raw, ema), 3), "best_of": which}
+        previous = self.best()
+        self.log.append(row)
+        with writer.as_default(step=step):
+            tf.summary.scalar("tuning/fit_mse_raw", raw)
+            if np.isfinite(ema):
+                tf.summary.scalar("tuning/fit_mse_ema", ema)
+            grid = (G_ema if which == "ema" else G)(sample_z(16, seed=self.seed + 1), training=False)
+            tf.summary.image("tuning/samples", (grid + 1) / 2, max_outputs=16)
+        if previous is None or row["best_mse"] < previous["best_mse"]:
+            export_weights(G_ema if which == "ema" else G, D, self.best_dir,
+                           meta={"step": step, "generator": which, "tuning_fit_mse": row["best_mse"],
+                                 "width": self.trainer.config.width,
+                                 "licence": "CelebA: non-commercial research purposes only"})
+        atomic_write_text(self.log_file, json.dumps(self.log, indent=1) + "\n")
+        print(f"inpaintkit train: step {step}: tuning fit MSE raw G {raw:.1f}, EMA G {ema:.1f}"
+              f"{' (best so far)' if previous is None or row['best_mse'] < previous['best_mse'] else ''}")
+        return row
 
 
 # ----------------------------------------------------------------------------- weights
@@ -282,7 +495,12 @@ def load_weights(folder: str | Path = WEIGHTS_DIR, width: int | None = None):
         manifest = json.loads(manifest_path.read_text())
     except json.JSONDecodeError as error:
         raise WeightsError(f"{manifest_path} is damaged: {error}") from None
-    for name, expected in manifest["files"].items():
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    needed = {"generator.weights.h5", "discriminator.weights.h5"}
+    if not isinstance(files, dict) or not needed <= set(files):
+        raise WeightsError(f"{manifest_path} does not list the sha256 of both {' and '.join(sorted(needed))}: "
+                           "the weights cannot be checked, so they are not loaded")
+    for name, expected in files.items():
         path = folder / name
         if not path.exists():
             raise WeightsError(f"weights file {path} is missing")

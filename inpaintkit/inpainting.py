@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 
 from . import config
-from .dcgan import Z_DIM, sample_z
+from .latent import Z_DIM, sample_z
 from .losses import LAMBDA, WINDOW, content_loss, content_weights, perceptual_loss
 from .masks import broadcast_masks
 

@@ -1,0 +1,207 @@
+"""Training recipe and faults (§3.2, issue 12 and 15): bf16, flips, EMA, extra G steps, tuning fits,
+non-finite losses, damaged or missing checkpoints, refused settings that change nothing on disk."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from inpaintkit import data, dcgan
+
+SMALL = dict(width=8, batch_size=16, checkpoint_every=2, seed=3)
+
+
+@pytest.fixture(scope="module")
+def faces():
+    return np.random.default_rng(0).uniform(-1, 1, (48, 64, 64, 3)).astype(np.float32)
+
+
+def _weights(models):
+    return [w for model in models for w in model.get_weights()]
+
+
+def _snapshot(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_bf16_models_keep_float32_weights_outputs_and_load_fp32_weights():
+    G, D = dcgan.build_generator(8, precision="mixed_bfloat16"), dcgan.build_discriminator(8, precision="mixed_bfloat16")
+    x = G(dcgan.sample_z(2, seed=0), training=False)
+    assert x.dtype.name == "float32" and D(x, training=False).dtype.name == "float32"
+    assert {w.dtype for w in G.get_weights() + D.get_weights()} == {np.dtype("float32")}
+    G32 = dcgan.build_generator(8)
+    G32.set_weights(G.get_weights())  # same variables: weights move between precisions
+    np.testing.assert_allclose(G32(dcgan.sample_z(2, seed=0)), x, atol=0.05)
+
+
+def test_unknown_precision_and_bad_settings_are_named():
+    with pytest.raises(ValueError, match="unknown precision 'float16'"):
+        dcgan.TrainConfig(precision="float16")
+    with pytest.raises(ValueError, match="unknown precision"):
+        dcgan.build_generator(8, precision="bf16")
+    for bad, field in ((dict(checkpoint_every=0), "checkpoint_every"), (dict(batch_size=0), "batch_size"),
+                       (dict(learning_rate=float("nan")), "learning_rate"), (dict(g_steps=0), "g_steps"),
+                       (dict(ema_decay=1.0), "ema_decay"), (dict(init="imagenet"), "init")):
+        with pytest.raises(ValueError, match=field):
+            dcgan.TrainConfig(**bad)
+
+
+def test_flips_are_seeded_per_epoch_and_mirror_whole_faces():
+    images = np.random.default_rng(1).uniform(-1, 1, (8, 64, 64, 3)).astype(np.float32)
+    plain = np.concatenate([b.numpy() for b in data.train_dataset(images, 4, seed=1, epoch=0)])
+    flipped = np.concatenate([b.numpy() for b in data.train_dataset(images, 4, seed=1, epoch=0, flip=True)])
+    again = np.concatenate([b.numpy() for b in data.train_dataset(images, 4, seed=1, epoch=0, flip=True)])
+    np.testing.assert_array_equal(flipped, again)
+    mirrored = [not np.array_equal(p, f) for p, f in zip(plain, flipped)]
+    assert 0 < sum(mirrored) < len(mirrored)  # some faces, not all
+    for p, f, m in zip(plain, flipped, mirrored):  # same face order; a flip is an exact mirror
+        np.testing.assert_array_equal(f, p[:, ::-1] if m else p)
+    rest = np.concatenate([b.numpy() for b in data.train_dataset(images, 4, seed=1, epoch=0, flip=True,
+                                                                 skip_batches=1)])
+    np.testing.assert_array_equal(rest, flipped[4:])
+
+
+def test_recipe_runs_resume_exactly_and_keep_an_averaged_generator(faces, tmp_path):
+    config = dcgan.TrainConfig(epochs=2, flip=True, g_steps=2, ema_decay=0.9, **SMALL)
+    straight = dcgan.train(faces, tmp_path / "a", config, progress=False)
+    dcgan.train(faces, tmp_path / "b", config, progress=False, max_steps=3)
+    resumed = dcgan.train(faces, tmp_path / "b", config, progress=False, resume=True)
+    for p, q in zip(_weights([straight["G"], straight["D"], straight["G_ema"]]),
+                    _weights([resumed["G"], resumed["D"], resumed["G_ema"]])):
+        np.testing.assert_array_equal(p, q)
+    # The average differs from the last weights but stays between the start and them.
+    assert any(not np.array_equal(p, q) for p, q in zip(straight["G"].get_weights(), straight["G_ema"].get_weights()))
+
+
+def test_bf16_training_runs_and_resumes_exactly(faces, tmp_path):
+    config = dcgan.TrainConfig(epochs=1, precision="mixed_bfloat16", **SMALL)
+    straight = dcgan.train(faces, tmp_path / "a", config, progress=False)
+    dcgan.train(faces, tmp_path / "b", config, progress=False, max_steps=2)
+    resumed = dcgan.train(faces, tmp_path / "b", config, progress=False, resume=True)
+    assert np.isfinite(straight["history"]["d_loss"]).all()
+    for p, q in zip(_weights([straight["G"], straight["D"]]), _weights([resumed["G"], resumed["D"]])):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_resume_with_another_precision_recipe_or_data_is_refused_and_changes_nothing(faces, tmp_path):
+    dcgan.train(faces, tmp_path, dcgan.TrainConfig(epochs=1, **SMALL), progress=False, max_steps=2)
+    before = _snapshot(tmp_path)
+    for other in (dict(precision="mixed_bfloat16"), dict(flip=True), dict(dataset="elsewhere")):
+        with pytest.raises(ValueError, match="differ.*" + next(iter(other))):
+            dcgan.train(faces, tmp_path, dcgan.TrainConfig(epochs=1, **SMALL, **other), progress=False, resume=True)
+    with pytest.raises(ValueError, match="train_images"):
+        dcgan.train(faces[:32], tmp_path, dcgan.TrainConfig(epochs=1, **SMALL), progress=False, resume=True)
+    assert _snapshot(tmp_path) == before  # train_config.json and checkpoints untouched
+
+
+def test_non_finite_losses_stop_the_run_and_keep_the_last_good_checkpoint(faces, tmp_path):
+    good = dcgan.TrainConfig(epochs=1, **SMALL)
+    dcgan.train(faces, tmp_path, good, progress=False, max_steps=2)
+    saved = _snapshot(tmp_path / "checkpoints")
+    poisoned = faces.copy()
+    poisoned[:] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        dcgan.train(poisoned, tmp_path, good, progress=False, resume=True)
+    # A learning rate that explodes the weights: the step's losses turn inf/NaN.
+    run = tmp_path / "huge"
+    with pytest.raises(dcgan.TrainingDiverged, match="non-finite at step"):
+        dcgan.train(faces * 1.0, run, dcgan.TrainConfig(epochs=3, **dict(SMALL, checkpoint_every=1),
+                                                        learning_rate=1e30), progress=False)
+    assert _snapshot(tmp_path / "checkpoints") == saved
+    for checkpoint in dcgan._checkpoint_numbers(run / "checkpoints"):  # what was saved is finite
+        G, D = dcgan.build_generator(8), dcgan.build_discriminator(8)
+        import tensorflow as tf
+        tf.train.Checkpoint(generator=G, discriminator=D).restore(
+            str(run / "checkpoints" / f"ckpt-{checkpoint}")).expect_partial()
+        assert all(np.isfinite(w).all() for w in _weights([G, D]))
+
+
+def test_damaged_newest_checkpoint_falls_back_to_the_one_before(faces, tmp_path, capsys):
+    config = dcgan.TrainConfig(epochs=1, **SMALL)
+    dcgan.train(faces, tmp_path / "ref", config, progress=False, max_steps=2)
+    reference = dcgan.train(faces, tmp_path / "ref", config, progress=False, resume=True)
+    dcgan.train(faces, tmp_path / "x", config, progress=False, max_steps=2)
+    dcgan.train(faces, tmp_path / "x", config, progress=False, resume=True, max_steps=3)
+    folder = tmp_path / "x" / "checkpoints"
+    for part in folder.glob("ckpt-3.data-*"):
+        part.write_bytes(part.read_bytes()[: len(part.read_bytes()) // 3])  # truncated by a full disk
+    resumed = dcgan.train(faces, tmp_path / "x", config, progress=False, resume=True)
+    out = capsys.readouterr().out
+    assert "ckpt-3 is damaged" in out and "resumed from ckpt-2" in out
+    for p, q in zip(_weights([reference["G"], reference["D"]]), _weights([resumed["G"], resumed["D"]])):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_deleted_state_file_and_leftover_temp_folder_do_not_restart_at_zero(faces, tmp_path, capsys):
+    config = dcgan.TrainConfig(epochs=1, **SMALL)
+    dcgan.train(faces, tmp_path, config, progress=False, max_steps=2)
+    folder = tmp_path / "checkpoints"
+    (folder / "checkpoint").unlink()
+    (folder / "ckpt-4_temp").mkdir()  # what a kill during a save leaves
+    result = dcgan.train(faces, tmp_path, config, progress=False, resume=True, max_steps=3)
+    out = capsys.readouterr().out
+    assert "is missing" in out and "ckpt-2" in out and "removed ckpt-4_temp" in out
+    assert result["step"] == 3 and len(result["history"]["d_loss"]) == 1
+    assert not (folder / "ckpt-4_temp").exists()
+    with pytest.raises(FileExistsError, match="resume"):  # checkpoints found without the state file too
+        (folder / "checkpoint").unlink()
+        dcgan.train(faces, tmp_path, config, progress=False)
+
+
+def test_missing_config_with_checkpoints_is_refused(faces, tmp_path):
+    config = dcgan.TrainConfig(epochs=1, **SMALL)
+    dcgan.train(faces, tmp_path, config, progress=False, max_steps=2)
+    (tmp_path / "train_config.json").unlink()
+    with pytest.raises(ValueError, match="train_config.json is missing"):
+        dcgan.train(faces, tmp_path, config, progress=False, resume=True)
+
+
+def test_tuning_fits_are_logged_and_the_best_generator_is_kept(faces, tmp_path):
+    config = dcgan.TrainConfig(epochs=1, **SMALL)
+    tuning = faces[:4]
+    dcgan.train(faces, tmp_path, config, progress=False, max_steps=2, tuning_faces=tuning, tune_every=1,
+                tune_steps=3)
+    log = json.loads((tmp_path / "tuning.json").read_text())
+    assert [row["step"] for row in log] == [1, 2]
+    best = min(log, key=lambda row: row["best_mse"])
+    manifest = json.loads((tmp_path / "best" / "manifest.json").read_text())
+    assert manifest["step"] == best["step"] and manifest["tuning_fit_mse"] == best["best_mse"]
+    G, _ = dcgan.load_weights(tmp_path / "best")  # checksummed like the shipped weights
+    refit = dcgan.heldout_fit(G, _, tuning, steps=3, seed=config.seed)["mean_mse"]
+    assert refit == pytest.approx(best["best_mse"], abs=0.01)
+    dcgan.train(faces, tmp_path, config, progress=False, resume=True, tuning_faces=tuning, tune_every=1,
+                tune_steps=3)  # resumes the log instead of starting it again
+    assert [row["step"] for row in json.loads((tmp_path / "tuning.json").read_text())] == [1, 2, 3]
+
+
+def test_init_from_shipped_weights_starts_from_them(faces, tmp_path):
+    config = dcgan.TrainConfig(epochs=1, width=64, batch_size=16, init="shipped", seed=0)
+    trainer_G, _ = dcgan.load_pretrained()
+    result = dcgan.train(faces[:16], tmp_path, config, progress=False, max_steps=1)
+    assert "shipped weights" in " ".join(result["messages"])
+    moved = [np.abs(a.numpy() - b.numpy()).max()
+             for a, b in zip(trainer_G.trainable_weights, result["G"].trainable_weights)]
+    assert max(moved) < 1e-3  # one Adam step of 2e-4 from the shipped weights, not a fresh init
+
+
+def test_manifest_without_files_is_refused(tmp_path):
+    G, D = dcgan.build_generator(8), dcgan.build_discriminator(8)
+    dcgan.export_weights(G, D, tmp_path, meta={"width": 8})
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    for broken in ({k: v for k, v in manifest.items() if k != "files"}, {**manifest, "files": {}}):
+        (tmp_path / "manifest.json").write_text(json.dumps(broken))
+        with pytest.raises(dcgan.WeightsError, match="sha256 of both"):
+            dcgan.load_weights(tmp_path)
+
+
+def test_cli_refuses_bad_training_settings_before_writing(tmp_path, capsys):
+    from inpaintkit.cli import main
+
+    out = tmp_path / "run"
+    for args, text in ((["--precision", "fp8"], "unknown precision"), (["--lr", "nan"], "learning_rate"),
+                       (["--checkpoint-every", "0"], "checkpoint_every"), (["--batch-size", "0"], "batch_size")):
+        assert main(["train", "--data", str(tmp_path), "--out", str(out), *args]) == 2
+        assert text in capsys.readouterr().err
+    assert not out.exists()
