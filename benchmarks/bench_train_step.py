@@ -1,8 +1,9 @@
 """Benchmark: the kit's DCGAN train step against a bare Keras train step of the same models.
 
-Prints images per second of both, measured in the same run (target: kit ≥ 0.9× bare), and
-whether the tf.data input pipeline ever starves the step (time waiting for a batch, and the
-pipeline's own throughput against the step's).
+Prints images per second of both, measured in the same run (target: kit ≥ 0.9× bare), whether
+the tf.data input pipeline ever starves the step (time waiting for a batch, and the pipeline's
+own throughput against the step's), and the kit's step under Keras' mixed_bfloat16 policy against
+float32 (target: bf16 ≥ 1.6× the images/s of float32).
 
     python benchmarks/bench_train_step.py [--steps 30] [--batch 64] [--width 64] [--record]
 
@@ -50,6 +51,8 @@ def main() -> None:
         return dl
 
     trainer = dcgan.DCGANTrainer(dcgan.TrainConfig(batch_size=args.batch, width=args.width))
+    bf16 = dcgan.DCGANTrainer(dcgan.TrainConfig(batch_size=args.batch, width=args.width,
+                                                precision="mixed_bfloat16"))
     resident = tf.constant(images[: args.batch])
 
     def time_bare() -> float:
@@ -60,7 +63,7 @@ def main() -> None:
         bare_step(resident).numpy()
         return (args.steps + 1) * args.batch / (time.perf_counter() - began)
 
-    def time_kit() -> tuple[float, float]:
+    def time_kit(trainer=trainer) -> tuple[float, float]:
         batches = iter(train_dataset(images, args.batch, seed=0, epoch=0).repeat())
         trainer.train_step(next(batches))["d_loss"].numpy()
         waited, began = 0.0, time.perf_counter()
@@ -73,13 +76,14 @@ def main() -> None:
         return args.steps * args.batch / (time.perf_counter() - began), waited
 
     # Interleave the two so that machine load affects both alike; keep the best of each.
-    bare, kit, waits = [], [], []
+    bare, kit, waits, half = [], [], [], []
     for _ in range(2):
         bare.append(time_bare())
         rate, waited = time_kit()
         kit.append(rate)
         waits.append(waited)
-    bare_rate, kit_rate = max(bare), max(kit)
+        half.append(time_kit(bf16)[0])
+    bare_rate, kit_rate, bf16_rate = max(bare), max(kit), max(half)
     step_seconds = args.batch / kit_rate
 
     pipeline = iter(train_dataset(images, args.batch, seed=0, epoch=1).repeat())
@@ -99,6 +103,8 @@ def main() -> None:
         f"input pipeline alone  : {pipeline_rate:8.0f} images/s  ({pipeline_rate / kit_rate:.0f}x the step)",
         f"time waiting for input: {100 * wait_share:.2f} % of step time  "
         f"({'never starves' if wait_share < 0.05 and pipeline_rate > kit_rate else 'STARVES'})",
+        f"kit step, mixed_bfloat16: {bf16_rate:6.1f} images/s   bf16 / float32 {bf16_rate / kit_rate:.2f}x  "
+        f"(target >= 1.6x: {'PASS' if bf16_rate >= 1.6 * kit_rate else 'FAIL'})",
     ]
     print("\n".join(lines))
     if args.record:
