@@ -1,6 +1,8 @@
 """Benchmark: one step of the kit's latent optimiser (Eq. 2/3 with Adam and clipping) against the
 bare G + D forward and backward pass to z at the same batch size, measured in the same run
-(target: ≤ 1.15× the bare step), and the peak resident memory the optimiser adds.
+(target: ≤ 1.15× the bare step), the peak resident memory the optimiser adds, and the same
+optimiser with G and D under Keras' mixed_bfloat16 policy against float32 (target: bf16 ≥ 1.6×
+faster per step).
 
     python benchmarks/bench_inpainting.py [--batch 64] [--steps 30] [--width 64] [--repeats 3]
 
@@ -40,7 +42,7 @@ def main() -> None:
     known = masks.make_masks(5, args.batch, seed=0)
     rss_models = peak_rss_mib()
 
-    def time_kit() -> float:
+    def time_kit(G=G, D=D) -> float:
         began = time.perf_counter()
         semantic_inpaint(y, known, G, D, steps=args.steps, progress=False)
         return (time.perf_counter() - began) / args.steps
@@ -67,9 +69,13 @@ def main() -> None:
 
     bare_step().numpy()  # compile
     bare = [time_bare()]
+    G16, D16 = dcgan.with_precision(G, D, "mixed_bfloat16")
+    semantic_inpaint(y, known, G16, D16, steps=2, progress=False)  # compile
+    half = [time_kit(G16, D16)]
     for _ in range(args.repeats - 1):
         kit.append(time_kit())
         bare.append(time_bare())
+        half.append(time_kit(G16, D16))
 
     ratio = min(kit) / min(bare)
     print(f"batch {args.batch}, width {args.width}, {args.steps} steps, best of {args.repeats} interleaved rounds")
@@ -80,6 +86,9 @@ def main() -> None:
     print(f"ratio kit / bare                 : {ratio:8.3f}   target <= 1.15: {'PASS' if ratio <= 1.15 else 'FAIL'}")
     print(f"per image and step               : {1000 * min(kit) / args.batch:8.2f} ms; 1500 steps = "
           f"{1500 * min(kit) / args.batch:.1f} s per image")
+    speed = min(kit) / min(half)
+    print(f"kit step, mixed_bfloat16         : {1000 * min(half):8.1f} ms/step   bf16 is {speed:.2f}x float32's "
+          f"speed   target >= 1.6: {'PASS' if speed >= 1.6 else 'FAIL'}")
     print(f"peak resident memory             : {rss_kit:8.0f} MiB after the kit's runs at batch {args.batch} "
           f"(+{rss_kit - rss_models:.0f} MiB over {rss_models:.0f} MiB with the models built); "
           f"{peak_rss_mib():.0f} MiB at the end")

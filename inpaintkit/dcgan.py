@@ -82,6 +82,19 @@ def build_discriminator(width: int = PAPER_WIDTH, precision: str = "float32"):
     return model
 
 
+def with_precision(G, D, precision: str):
+    """Copies of (G, D) that compute under ``precision`` with the same float32 weights.
+
+    Used to run the latent optimisers (Eq. 2, Eq. 9) in bfloat16: z, Adam's state and the losses
+    stay float32 because G's output and D's logit layers are float32.
+    """
+    width = G.layers[-1].input.shape[-1]
+    G2, D2 = build_generator(width, precision=precision), build_discriminator(width, precision=precision)
+    G2.set_weights(G.get_weights())
+    D2.set_weights(D.get_weights())
+    return G2, D2
+
+
 def probability_real(D, images) -> np.ndarray:
     """D's probability that each image is real: sigmoid of its logit, (N,)."""
     import tensorflow as tf
