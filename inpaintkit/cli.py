@@ -19,7 +19,7 @@ def _train(args) -> int:
     settings = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
                            width=args.width, seed=args.seed, checkpoint_every=args.checkpoint_every,
                            precision=args.precision, flip=args.flip, ema_decay=args.ema_decay,
-                           g_steps=args.g_steps, init=args.init, dataset=dataset)
+                           g_steps=args.g_steps, init=args.init, dataset=dataset, strategy=args.strategy)
     config.seed_everything(args.seed)
     images = load_celeba(data, "train", args.count)
     if args.full_size_only:
@@ -148,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--init", default="scratch", help="scratch, or shipped: start from the shipped weights")
     p.add_argument("--full-size-only", action="store_true",
                    help="drop train files stored below CelebA's 178x218 (upsampled faces)")
+    p.add_argument("--strategy", default="none",
+                   help="none, or mirrored: split each batch over this machine's GPUs (or logical CPUs)")
     p.add_argument("--tuning", type=int, default=0,
                    help="fit G to this many tuning faces (validation faces 100 onward) every --tune-every steps")
     p.add_argument("--tune-every", type=int, default=1000)

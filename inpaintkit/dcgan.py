@@ -32,11 +32,14 @@ def _policy(precision: str) -> str:
     return precision
 
 
-def build_generator(width: int = PAPER_WIDTH, z_dim: int = Z_DIM, precision: str = "float32"):
+def build_generator(width: int = PAPER_WIDTH, z_dim: int = Z_DIM, precision: str = "float32",
+                    synchronized: bool = False):
     """G: z (N, 100) in [−1, 1] → image (N, 64, 64, 3) in [−1, 1].
 
     ``precision="mixed_bfloat16"`` computes the hidden layers in bfloat16 with float32 weights;
     the output layer stays float32, so images and every loss built on them are float32.
+    ``synchronized`` batch norm pools the batch statistics over the replicas of a
+    ``tf.distribute`` strategy, so a batch split over devices is normalised as one batch.
     """
     import keras
     from keras import layers
@@ -46,20 +49,20 @@ def build_generator(width: int = PAPER_WIDTH, z_dim: int = Z_DIM, precision: str
     model = keras.Sequential(name="generator")
     model.add(keras.Input((z_dim,), name="z"))
     model.add(layers.Dense(4 * 4 * 8 * width, use_bias=False, kernel_initializer=init, dtype=dtype))
-    model.add(layers.BatchNormalization(**_BN, dtype=dtype))
+    model.add(layers.BatchNormalization(**_BN, dtype=dtype, synchronized=synchronized))
     model.add(layers.ReLU(dtype=dtype))
     model.add(layers.Reshape((4, 4, 8 * width), dtype=dtype))
     for channels in (4 * width, 2 * width, width):
         model.add(layers.Conv2DTranspose(channels, 5, strides=2, padding="same", use_bias=False,
                                          kernel_initializer=init, dtype=dtype))
-        model.add(layers.BatchNormalization(**_BN, dtype=dtype))
+        model.add(layers.BatchNormalization(**_BN, dtype=dtype, synchronized=synchronized))
         model.add(layers.ReLU(dtype=dtype))
     model.add(layers.Conv2DTranspose(3, 5, strides=2, padding="same", activation="tanh",
                                      kernel_initializer=init, dtype="float32"))
     return model
 
 
-def build_discriminator(width: int = PAPER_WIDTH, precision: str = "float32"):
+def build_discriminator(width: int = PAPER_WIDTH, precision: str = "float32", synchronized: bool = False):
     """D: image (N, 64, 64, 3) → logit (N, 1); sigmoid(logit) is the probability of 'real'.
 
     Under ``mixed_bfloat16`` the convolutions run in bfloat16; the logit layer stays float32.
@@ -75,7 +78,7 @@ def build_discriminator(width: int = PAPER_WIDTH, precision: str = "float32"):
         model.add(layers.Conv2D(channels, 5, strides=2, padding="same", use_bias=index == 0,
                                 kernel_initializer=init, dtype=dtype))
         if index > 0:  # DCGAN: no batch norm on the discriminator's input layer
-            model.add(layers.BatchNormalization(**_BN, dtype=dtype))
+            model.add(layers.BatchNormalization(**_BN, dtype=dtype, synchronized=synchronized))
         model.add(layers.LeakyReLU(0.2, dtype=dtype))
     model.add(layers.Flatten(dtype=dtype))
     model.add(layers.Dense(1, kernel_initializer=init, name="logit", dtype="float32"))
@@ -104,6 +107,7 @@ def probability_real(D, images) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- training
 INITS = ("scratch", "shipped")
+STRATEGIES = ("none", "mirrored")
 
 
 @dataclass
@@ -130,6 +134,7 @@ class TrainConfig:
     g_steps: int = 1              # G updates per D update (public Yeh implementations use 2)
     init: str = "scratch"         # or "shipped": start from the kit's shipped weights
     dataset: str = ""             # which faces (folder, partition, filter): a resume must match
+    strategy: str = "none"        # or "mirrored": split each batch over the devices (tf.distribute)
 
     def __post_init__(self) -> None:
         def need(ok: bool, text: str) -> None:
@@ -147,6 +152,8 @@ class TrainConfig:
         need(0.0 <= self.ema_decay < 1.0, f"ema_decay must lie in [0, 1), got {self.ema_decay!r}")
         _policy(self.precision)
         need(self.init in INITS, f"unknown init {self.init!r}: use one of {', '.join(INITS)}")
+        need(self.strategy in STRATEGIES,
+             f"unknown strategy {self.strategy!r}: use one of {', '.join(STRATEGIES)}")
 
 
 class TrainingDiverged(RuntimeError):
@@ -169,11 +176,29 @@ def generator_loss(fake_logits):
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.ones_like(fake_logits), fake_logits))
 
 
+def make_strategy(name: str = "none"):
+    """The ``tf.distribute`` strategy for a name: ``none`` (one device) or ``mirrored``.
+
+    ``mirrored`` copies the models to every GPU of this machine, or, without GPUs, to every
+    logical CPU device (tests make two with ``tf.config.set_logical_device_configuration``).
+    For several machines, TensorFlow's MultiWorkerMirroredStrategy takes the same step.
+    """
+    import tensorflow as tf
+
+    if name not in STRATEGIES:
+        raise ValueError(f"unknown strategy {name!r}: use one of {', '.join(STRATEGIES)}")
+    if name == "none":
+        return tf.distribute.get_strategy()
+    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    return tf.distribute.MirroredStrategy([device.name for device in devices])
+
+
 class DCGANTrainer:
     """Holds G, D, their optimisers, the EMA copy of G, a seeded random generator and the step.
 
     All of it is in one ``tf.train.Checkpoint``, so a resumed run continues exactly where the
-    interrupted one stopped (same batches, same z draws, same weights).
+    interrupted one stopped (same batches, same z draws, same weights), with or without a
+    ``tf.distribute`` strategy: the checkpoint does not depend on how many devices wrote it.
     """
 
     def __init__(self, config: TrainConfig):
@@ -181,19 +206,22 @@ class DCGANTrainer:
         import tensorflow as tf
 
         self.config = config
+        self.strategy = make_strategy(config.strategy)
+        sync = config.strategy != "none"
         keras.utils.set_random_seed(config.seed)  # weight initialisation
-        self.G = build_generator(config.width, precision=config.precision)
-        self.D = build_discriminator(config.width, precision=config.precision)
-        # The EMA copy is only read (fits, samples, export), so it computes in float32.
-        self.G_ema = build_generator(config.width)
-        self.G_ema.set_weights(self.G.get_weights())
-        adam = dict(learning_rate=config.learning_rate, beta_1=config.beta_1, beta_2=config.beta_2)
-        self.g_opt = keras.optimizers.Adam(**adam)
-        self.d_opt = keras.optimizers.Adam(**adam)
-        self.g_opt.build(self.G.trainable_variables)
-        self.d_opt.build(self.D.trainable_variables)
-        self.rng = tf.random.Generator.from_seed(config.seed)
-        self.step = tf.Variable(0, dtype=tf.int64, name="step")
+        with self.strategy.scope():
+            self.G = build_generator(config.width, precision=config.precision, synchronized=sync)
+            self.D = build_discriminator(config.width, precision=config.precision, synchronized=sync)
+            # The EMA copy is only read (fits, samples, export), so it computes in float32.
+            self.G_ema = build_generator(config.width)
+            self.G_ema.set_weights(self.G.get_weights())
+            adam = dict(learning_rate=config.learning_rate, beta_1=config.beta_1, beta_2=config.beta_2)
+            self.g_opt = keras.optimizers.Adam(**adam)
+            self.d_opt = keras.optimizers.Adam(**adam)
+            self.g_opt.build(self.G.trainable_variables)
+            self.d_opt.build(self.D.trainable_variables)
+            self.step = tf.Variable(0, dtype=tf.int64, name="step")
+        self.rng = tf.random.Generator.from_seed(config.seed)  # draws z for the whole batch
         self.checkpoint = tf.train.Checkpoint(generator=self.G, discriminator=self.D, g_opt=self.g_opt,
                                               d_opt=self.d_opt, rng=self.rng, step=self.step,
                                               generator_ema=self.G_ema)
@@ -206,27 +234,16 @@ class DCGANTrainer:
         self.D.set_weights(D.get_weights())
 
     def _train_step(self, real):
-        """One step of Eq. 1: D ascends log D(x) + log(1 − D(G(z))), G ascends log D(G(z))."""
+        """One step of Eq. 1: D ascends log D(x) + log(1 − D(G(z))), G ascends log D(G(z)).
+
+        z is drawn for the whole batch, then each device takes its slice of the batch and of z,
+        so one device and several see the same numbers.
+        """
         import tensorflow as tf
 
         n = tf.shape(real)[0]
-        z = self.rng.uniform((n, Z_DIM), -1.0, 1.0)
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.G(z, training=True)
-            real_logits = self.D(real, training=True)
-            fake_logits = self.D(fake, training=True)
-            d_loss = discriminator_loss(real_logits, fake_logits)
-            g_loss = generator_loss(fake_logits)
-        self.d_opt.apply_gradients(zip(d_tape.gradient(d_loss, self.D.trainable_variables),
-                                       self.D.trainable_variables))
-        self.g_opt.apply_gradients(zip(g_tape.gradient(g_loss, self.G.trainable_variables),
-                                       self.G.trainable_variables))
-        for _ in range(self.config.g_steps - 1):  # extra G updates on fresh z (Yeh et al.'s code)
-            with tf.GradientTape() as g_tape:
-                g_loss = generator_loss(self.D(self.G(self.rng.uniform((n, Z_DIM), -1.0, 1.0), training=True),
-                                               training=True))
-            self.g_opt.apply_gradients(zip(g_tape.gradient(g_loss, self.G.trainable_variables),
-                                           self.G.trainable_variables))
+        draws = [self.rng.uniform((n, Z_DIM), -1.0, 1.0) for _ in range(self.config.g_steps)]
+        logs = self.strategy.run(self._replica_step, args=(real, *draws))
         self.step.assign_add(1)
         if self.config.ema_decay > 0:
             # Warm-up as tf.train.ExponentialMovingAverage's num_updates: early steps are not
@@ -235,6 +252,40 @@ class DCGANTrainer:
             decay = tf.minimum(self.config.ema_decay, (1.0 + t) / (10.0 + t))
             for average, weight in zip(self.G_ema.weights, self.G.weights):
                 average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
+        mean = tf.distribute.ReduceOp.MEAN
+        return {key: self.strategy.reduce(mean, value, axis=None) for key, value in logs.items()}
+
+    def _replica_step(self, real, z, *more_z):
+        import tensorflow as tf
+
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync
+        # Each replica's mean loss is divided by the number of replicas: the optimisers sum the
+        # replicas' gradients, which then equal the gradient of the whole batch's mean loss.
+        share = tf.shape(real)[0] // replicas
+        first = context.replica_id_in_sync_group * share
+
+        def part(x):
+            return x[first:first + share]
+
+        real, z = part(real), part(z)
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self.G(z, training=True)
+            real_logits = self.D(real, training=True)
+            fake_logits = self.D(fake, training=True)
+            d_loss = discriminator_loss(real_logits, fake_logits)
+            g_loss = generator_loss(fake_logits)
+            d_scaled, g_scaled = d_loss / replicas, g_loss / replicas
+        self.d_opt.apply_gradients(zip(d_tape.gradient(d_scaled, self.D.trainable_variables),
+                                       self.D.trainable_variables))
+        self.g_opt.apply_gradients(zip(g_tape.gradient(g_scaled, self.G.trainable_variables),
+                                       self.G.trainable_variables))
+        for extra in more_z:  # extra G updates on fresh z (Yeh et al.'s code)
+            with tf.GradientTape() as g_tape:
+                g_loss = generator_loss(self.D(self.G(part(extra), training=True), training=True))
+                g_scaled = g_loss / replicas
+            self.g_opt.apply_gradients(zip(g_tape.gradient(g_scaled, self.G.trainable_variables),
+                                           self.G.trainable_variables))
         return {"d_loss": d_loss, "g_loss": g_loss,
                 "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
                 "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits))}
@@ -294,12 +345,13 @@ def _restore_newest_intact(trainer: DCGANTrainer, folder: Path, say) -> int | No
 
 
 def _same_settings(saved: dict, wanted: dict) -> list[str]:
-    """The settings that differ between a saved run and this call (``epochs`` may grow).
+    """The settings that differ between a saved run and this call (``epochs`` may grow, and a
+    checkpoint resumes under any ``strategy``).
 
     A run saved before a setting existed had that setting's default.
     """
     saved = {**asdict(TrainConfig()), "train_images": wanted.get("train_images"), **saved}
-    keys = (set(saved) | set(wanted)) - {"epochs"}
+    keys = (set(saved) | set(wanted)) - {"epochs", "strategy"}  # a run may move between devices
     return sorted(k for k in keys if saved.get(k) != wanted.get(k))
 
 
