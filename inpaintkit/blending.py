@@ -53,6 +53,7 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
+from .errors import InputError, check_range
 from ._banded import SPARES, cholesky_banded, solve_banded
 from .masks import broadcast_masks, make_mask
 
@@ -85,7 +86,7 @@ def poisson_operator(kind: str = "paper", size: int = SIZE) -> sp.csr_matrix:
 @lru_cache(maxsize=4)
 def _operator(kind: str, size: int) -> sp.csr_matrix:
     if kind not in KINDS:
-        raise ValueError(f"kind must be one of {sorted(KINDS)}, got {kind!r}")
+        raise InputError(f"kind must be one of {sorted(KINDS)}, got {kind!r}")
     index = np.arange(size * size).reshape(size, size)
     rows, cols, vals = [], [], []
     for di in (-1, 0, 1):
@@ -211,26 +212,26 @@ class FactorCache:
 FACTORS = FactorCache()
 
 
-def _check(y, known, x_g):
+def _check(y, known, x_g, value_range: tuple[float, float] | None = (-1.0, 1.0)):
     """y and x_g as float64 (N, 64, 64, 3) (copies only where needed), a (N, 64, 64) mask, and the
-    output dtype."""
+    output dtype. Values must be finite and lie in ``value_range`` ([−1, 1], the kit's image
+    range; None: any finite value)."""
     arrays = []
     for name, value in (("y", y), ("x_g", x_g)):
         array = np.asarray(value)
         if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-            raise ValueError(f"{name} must hold numbers, got dtype {array.dtype}")
+            raise InputError(f"{name} must hold numbers, got dtype {array.dtype}")
         arrays.append(array)
     # Return the inputs' precision (at least float32), so known pixels come back bit for bit.
     dtype = np.result_type(*arrays, np.float32)
     y, x_g = (a[None] if a.ndim == 3 else a for a in arrays)
     if y.shape != x_g.shape:
-        raise ValueError(f"y {y.shape} and x_g {x_g.shape} must have the same shape")
+        raise InputError(f"y {y.shape} and x_g {x_g.shape} must have the same shape")
     if y.ndim != 4 or y.shape[1:] != (SIZE, SIZE, 3):
-        raise ValueError(f"images must have shape (N, {SIZE}, {SIZE}, 3) or ({SIZE}, {SIZE}, 3), got {y.shape}")
-    # No range check: blending is linear, so it works on any scale.
+        raise InputError(f"images must have shape (N, {SIZE}, {SIZE}, 3) or ({SIZE}, {SIZE}, 3), got {y.shape}")
+    # Blending is linear, but a 0–255 image would have its hole clipped to [−1, 1]: refuse it.
     for name, array in (("y", y), ("x_g", x_g)):
-        if not np.all(np.isfinite(array)):
-            raise ValueError(f"{name} holds NaN or infinite values")
+        check_range(array, name, *value_range) if value_range else check_range(array, name, -np.inf, np.inf)
     known = broadcast_masks(known, len(y))  # MaskError: shape, count, no hole, no known pixel
     return np.asarray(y, dtype=np.float64), known, np.asarray(x_g, dtype=np.float64), dtype
 
@@ -247,14 +248,18 @@ def poisson_blend(y, known, x_g, kind: str = "paper", cache: FactorCache | None 
     ``clip``: the exact minimiser can overshoot the image range a little where x_g has strong
     gradients, and the blend is an image, so by default the solved (missing) pixels are clipped
     to [−1, 1]; give ``(low, high)`` for another range, or ``False`` for the exact minimiser (as
-    cvxpy returns it). Known pixels are never clipped.
+    cvxpy returns it). Known pixels are never clipped. When clipping, y and x_g must lie in
+    [−1, 1] (in the ``(low, high)`` range when one is given): a 0–255 image is refused, not clipped.
 
     Images that share a mask share one factorisation, kept in ``cache`` (default: the module's
     :data:`FACTORS`), and are solved together: one right-hand side per channel and image.
     ``workers`` threads (default: one per CPU core) factorise different masks at the same time
     and split the solves; every image's answer is the same for any number of workers.
     """
-    y, known, x_g, dtype = _check(y, known, x_g)
+    # Clipping to a range only makes sense for images in that range (a 0–255 image would lose its
+    # hole); the exact minimiser (clip=False) is linear and takes any scale, as cvxpy does.
+    value_range = None if clip is False else tuple(clip) if isinstance(clip, tuple) else (-1.0, 1.0)
+    y, known, x_g, dtype = _check(y, known, x_g, value_range)
     _operator(kind, SIZE)  # an unknown kind fails here, before anything is counted or solved
     cache = FACTORS if cache is None else cache
     workers = max(1, _CORES if workers is None else workers)
@@ -307,7 +312,7 @@ def _map(function, items: list, workers: int) -> list:
 
 def paste(y, known, x_g) -> np.ndarray:
     """No blending: known pixels from y, missing pixels straight from x_g (Fig. 5, left)."""
-    y, known, x_g, dtype = _check(y, known, x_g)
+    y, known, x_g, dtype = _check(y, known, x_g, None)
     return np.where(known[..., None], y, x_g).astype(dtype)
 
 
@@ -327,7 +332,7 @@ def blend_reference(y, known, x_g, kind: str = "paper", solver: str = "CLARABEL"
     """
     import cvxpy as cp
 
-    y, known, x_g, _ = _check(y, known, x_g)
+    y, known, x_g, _ = _check(y, known, x_g, None)
     D = poisson_operator(kind)
     out = np.empty_like(y)
     for n in range(len(y)):
@@ -378,7 +383,7 @@ def distinct_masks(pattern: int, count: int, seed: int = 0) -> np.ndarray:
             if moved.tobytes() not in seen:
                 break
         else:
-            raise ValueError(f"pattern {pattern} has fewer than {count} different placements")
+            raise InputError(f"pattern {pattern} has fewer than {count} different placements")
         seen.add(moved.tobytes())
         out.append(moved)
     return np.stack(out)
