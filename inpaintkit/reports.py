@@ -341,11 +341,17 @@ def summary_markdown(rows, settings: dict, seconds: float) -> str:
 
 def paste_summary(readme_text: str, summary: str) -> str:
     """Put `summary` between the README's results markers, replacing what was there."""
-    if README_START not in readme_text or README_END not in readme_text:
-        raise InputError(f"the README lacks the markers {README_START!r} and {README_END!r}")
-    head, rest = readme_text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
-    return f"{head}{README_START}\n{summary}{README_END}{tail}"
+    return paste_block(readme_text, summary, README_START, README_END)
+
+
+def paste_block(text: str, block: str, start: str, end: str) -> str:
+    """Put ``block`` between the markers ``start`` and ``end`` of ``text`` (each exactly once),
+    replacing what was there: how scripts write their figures into the README."""
+    if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
+        raise InputError(f"the README needs the markers {start!r} and {end!r}, once each and in that order")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{block}{end}{tail}"
 
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "eval"
