@@ -102,8 +102,10 @@ def hole_only_ratio(mae, mse, missing_fraction):
 
     Cauchy–Schwarz: if only a fraction f of an image's values differ, MAE ≤ √f · √MSE; for
     means over images it still holds (the mean of √MSEᵢ is at most √(mean MSE), Jensen). Our
-    blends keep every known pixel exactly, so our ratios are ≤ 1 by construction; a ratio above 1
-    proves that the scored images also differ from the original outside the hole.
+    blends keep every known pixel exactly, so our ratios are ≤ 1 by construction. A ratio above 1
+    shows that the scored images also differ from the original outside the hole, provided that f
+    is the true hole fraction and MAE and MSE are means over the same values on the same scale
+    (a hole larger by the factor ratio², or MAE averaged over fewer values, would also do it).
     """
     return np.asarray(mae, float) / np.sqrt(missing_fraction * np.asarray(mse, float))
 
@@ -348,7 +350,7 @@ def paste_block(text: str, block: str, start: str, end: str) -> str:
     """Put ``block`` between the markers ``start`` and ``end`` of ``text`` (each exactly once),
     replacing what was there: how scripts write their figures into the README."""
     if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
-        raise InputError(f"the README needs the markers {start!r} and {end!r}, once each and in that order")
+        raise InputError(f"the README lacks the markers {start!r} and {end!r} (once each, in that order)")
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
     return f"{head}{start}\n{block}{end}{tail}"
