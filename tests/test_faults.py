@@ -275,9 +275,15 @@ def test_a_zero_byte_image_is_called_empty_without_a_plugin_hint(celeba_root, tm
     assert len(faces) == 1 and "is empty (0 bytes)" in text and "pyav" not in text.lower()
 
 
-def test_a_damaged_image_cache_is_detected_and_rebuilt(celeba_root, private_cache):
+def cache_files(root, count):
+    """The cache's .npy and .json of the first ``count`` validation faces."""
+    npy = config.cache_dir() / f"celeba64-{data._cache_key(data.list_images(root, 'validation', count))}.npy"
+    return npy, npy.with_suffix(".json")
+
+
+def test_a_damaged_image_cache_is_detected_and_rebuilt(celeba_root):
     good = data.load_celeba(celeba_root, "validation", 3, progress=False)
-    cached = sorted(private_cache.glob("celeba64-*.npy"), key=lambda p: p.stat().st_mtime_ns)[-1]
+    cached, _ = cache_files(celeba_root, 3)
     raw = bytearray(cached.read_bytes())
     raw[-5] ^= 0xFF  # one pixel changed: np.load would read it without complaint
     cached.write_bytes(bytes(raw))
@@ -289,9 +295,9 @@ def test_a_damaged_image_cache_is_detected_and_rebuilt(celeba_root, private_cach
         np.testing.assert_array_equal(data.load_celeba(celeba_root, "validation", 3, progress=False), good)
 
 
-def test_an_old_cache_without_a_checksum_is_rebuilt(celeba_root, private_cache):
+def test_an_old_cache_without_a_checksum_is_rebuilt(celeba_root):
     good = data.load_celeba(celeba_root, "validation", 2, progress=False)
-    notes = sorted(private_cache.glob("celeba64-*.json"), key=lambda p: p.stat().st_mtime_ns)[-1]
+    _, notes = cache_files(celeba_root, 2)
     notes.write_text(json.dumps({"skipped": [], "converted": []}))
     with pytest.warns(UserWarning, match="damaged or stale"):
         np.testing.assert_array_equal(data.load_celeba(celeba_root, "validation", 2, progress=False), good)
