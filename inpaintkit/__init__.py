@@ -4,9 +4,11 @@ One module per idea of the paper (Malesevic, Mayer, Gu, Timofte):
 ``data`` (CelebA framing), ``masks`` (the six hole patterns, §3.3), ``dcgan`` (Eq. 1, §3.2),
 ``losses`` (Eq. 3–5), ``inpainting`` (Eq. 2), ``blending`` (Eq. 6), ``refinement`` (Eq. 7–9),
 ``pipeline`` (Fig. 8), ``shortcomings`` (§1.4), ``metrics`` (§3.4), ``evaluation`` (Tables 1, 2),
-``widgets`` and ``plotting`` for the notebooks. Settings: :mod:`inpaintkit.config`.
+``widgets`` and ``plotting`` for the notebooks. Settings: :mod:`inpaintkit.config`; the
+notebooks' opening call: :mod:`inpaintkit.session`.
 """
-from .config import budget, fast_mode, setup
+from .config import budget, fast_mode
+from .session import setup
 
 __version__ = "0.1.0"
 
@@ -19,7 +21,7 @@ def load_pretrained():
 
 
 _MODULES = {"blending", "config", "data", "dcgan", "evaluation", "inpainting", "losses", "masks",
-            "metrics", "pipeline", "plotting", "refinement", "shortcomings", "widgets"}
+            "metrics", "pipeline", "plotting", "refinement", "reports", "session", "shortcomings", "widgets"}
 
 
 def __getattr__(name: str):

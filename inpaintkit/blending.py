@@ -35,30 +35,28 @@ factorises it once per distinct mask and reuses the factor for every channel and
 sharing the mask; :func:`blend_reference` states Eq. 6 in cvxpy, as the paper did in CVX, to
 check it. Both use the same matrix D from :func:`poisson_operator`.
 
-The factorisation is a banded Cholesky (LAPACK): taken row by row, the missing pixels couple
-only to those at most two image rows away, so D_Mᵀ D_M is a band matrix whose factor stays in
-the band (:func:`_banded_normal_matrix`). Images with different masks are factorised on
-several threads at once (:mod:`inpaintkit._banded` explains how), which is what makes a batch
-of random holes fast (``benchmarks/bench_blending.py``).
+The factorisation is a banded Cholesky (scipy's ``cholesky_banded``, LAPACK ``dpbtrf``): taken
+row by row, the missing pixels couple only to those at most two image rows away, so D_Mᵀ D_M is
+a band matrix whose factor stays in the band (:func:`_banded_normal_matrix`). One factor per
+distinct mask serves every channel and image with that mask (``cho_solve_banded``). How fast
+against cvxpy: ``benchmarks/bench_blending.py``.
 """
 from __future__ import annotations
 
-import os
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import cho_solve_banded, cholesky_banded
 from threadpoolctl import ThreadpoolController
 
-from ._banded import SPARES, cholesky_banded, solve_banded
+from .errors import InputError, check_range
 from .masks import broadcast_masks, make_mask
 
 KINDS = {"paper": -9.0, "laplacian": -8.0}  # the kernel's centre; every other entry is 1
 SIZE = 64
-_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @lru_cache(maxsize=1)
@@ -67,9 +65,10 @@ def _blas_controller() -> ThreadpoolController:
 
 
 def _one_blas_thread():
-    """A context in which BLAS/LAPACK runs single-threaded: blending runs its own threads, and
-    BLAS threads inside them would compete for the same cores (a banded factorisation with two
-    BLAS threads was slower than with one on the 2-core machine)."""
+    """A context in which BLAS/LAPACK runs single-threaded. The band matrices are small (kd ≤ ~130):
+    extra BLAS threads only wait on each other, and on a busy machine their spinning made a
+    factorisation 50-100× slower (measured: 4 ms → 300-460 ms per image at load 8 on 2 cores).
+    """
     return _blas_controller().limit(limits=1, user_api="blas")
 
 
@@ -85,7 +84,7 @@ def poisson_operator(kind: str = "paper", size: int = SIZE) -> sp.csr_matrix:
 @lru_cache(maxsize=4)
 def _operator(kind: str, size: int) -> sp.csr_matrix:
     if kind not in KINDS:
-        raise ValueError(f"kind must be one of {sorted(KINDS)}, got {kind!r}")
+        raise InputError(f"kind must be one of {sorted(KINDS)}, got {kind!r}")
     index = np.arange(size * size).reshape(size, size)
     rows, cols, vals = [], [], []
     for di in (-1, 0, 1):
@@ -117,8 +116,8 @@ def _normal_entries(kind: str, size: int) -> tuple[np.ndarray, np.ndarray, np.nd
     return Q.row[lower], Q.col[lower], Q.data[lower]
 
 
-def _banded_normal_matrix(known: np.ndarray, kind: str, owner: object = None) -> tuple[np.ndarray, np.ndarray]:
-    """D_Mᵀ D_M in LAPACK's lower band storage, and the order of its unknowns.
+def _banded_normal_matrix(known: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """D_Mᵀ D_M in lower band storage, and the order of its unknowns.
 
     DᵀD couples pixels up to two rows and two columns apart, so with the missing pixels taken
     row by row every coupling lies within about two image rows' worth of unknowns of the
@@ -128,8 +127,7 @@ def _banded_normal_matrix(known: np.ndarray, kind: str, owner: object = None) ->
     going by columns is going by rows through the transposed mask.
 
     Returns ``order`` (the row-major pixel index of each unknown) and ``band`` (n, kd + 1) with
-    ``band[j, i − j]`` = entry (i, j) of D_Mᵀ D_M, i ≥ j. With an ``owner``, the band's storage
-    is recycled once the owner is gone (:class:`~inpaintkit._banded.Spares`).
+    ``band[j, i − j]`` = entry (i, j) of D_Mᵀ D_M, i ≥ j (``band.T`` is scipy's lower form).
     """
     size = known.shape[0]
     missing = ~known
@@ -141,7 +139,7 @@ def _banded_normal_matrix(known: np.ndarray, kind: str, owner: object = None) ->
     rank = np.cumsum(flat) - 1  # position of each missing pixel among the unknowns
     i, j = rank.take(p.take(entries)), rank.take(q.take(entries))
     shape = (int(flat.sum()), int((i - j).max()) + 1)
-    band = np.zeros(shape) if owner is None else SPARES.zeros(shape, owner)
+    band = np.zeros(shape)
     band.ravel()[j * shape[1] + (i - j)] = value.take(entries)
     order = np.flatnonzero(flat)
     if by_columns:
@@ -158,18 +156,19 @@ class _Factor:
     Why a band solver: the factor of a band matrix stays inside the band, and a hole in a
     64×64 image has a band of at most about 130 (two image rows), so LAPACK's dense-band
     Cholesky does about n·kd² work in cache-friendly blocks. On the six patterns it factorised
-    2.7–5.4× faster (one thread) than a general sparse LU (scipy's SuperLU with a minimum-degree
-    ordering), although that LU keeps fewer nonzeros.
+    2.7–5.4× faster than a general sparse LU (scipy's SuperLU with a minimum-degree ordering),
+    although that LU keeps fewer nonzeros.
     """
 
     def __init__(self, known: np.ndarray, kind: str):
-        self.missing, band = _banded_normal_matrix(known, kind, owner=self)
+        self.missing, band = _banded_normal_matrix(known, kind)
         self.Q = _normal_matrix(kind, known.shape[0])
-        self.band = cholesky_banded(band)
+        # Lower form (kd + 1, n); check_finite=False: DᵀD is finite by construction.
+        self.factor = cholesky_banded(band.T, lower=True, check_finite=False)
 
     def solve(self, difference: np.ndarray) -> np.ndarray:
         """x_M for columns of x_g − ỹ ((all pixels, columns), float64): (missing pixels, columns)."""
-        return solve_banded(self.band, (self.Q @ difference)[self.missing])
+        return cho_solve_banded((self.factor, True), (self.Q @ difference)[self.missing], check_finite=False)
 
 
 def factor_key(known: np.ndarray, kind: str) -> tuple:
@@ -211,32 +210,32 @@ class FactorCache:
 FACTORS = FactorCache()
 
 
-def _check(y, known, x_g):
+def _check(y, known, x_g, value_range: tuple[float, float] | None = (-1.0, 1.0)):
     """y and x_g as float64 (N, 64, 64, 3) (copies only where needed), a (N, 64, 64) mask, and the
-    output dtype."""
+    output dtype. Values must be finite and lie in ``value_range`` ([−1, 1], the kit's image
+    range; None: any finite value)."""
     arrays = []
     for name, value in (("y", y), ("x_g", x_g)):
         array = np.asarray(value)
         if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-            raise ValueError(f"{name} must hold numbers, got dtype {array.dtype}")
+            raise InputError(f"{name} must hold numbers, got dtype {array.dtype}")
         arrays.append(array)
     # Return the inputs' precision (at least float32), so known pixels come back bit for bit.
     dtype = np.result_type(*arrays, np.float32)
     y, x_g = (a[None] if a.ndim == 3 else a for a in arrays)
     if y.shape != x_g.shape:
-        raise ValueError(f"y {y.shape} and x_g {x_g.shape} must have the same shape")
+        raise InputError(f"y {y.shape} and x_g {x_g.shape} must have the same shape")
     if y.ndim != 4 or y.shape[1:] != (SIZE, SIZE, 3):
-        raise ValueError(f"images must have shape (N, {SIZE}, {SIZE}, 3) or ({SIZE}, {SIZE}, 3), got {y.shape}")
-    # No range check: blending is linear, so it works on any scale.
+        raise InputError(f"images must have shape (N, {SIZE}, {SIZE}, 3) or ({SIZE}, {SIZE}, 3), got {y.shape}")
+    # Blending is linear, but a 0–255 image would have its hole clipped to [−1, 1]: refuse it.
     for name, array in (("y", y), ("x_g", x_g)):
-        if not np.all(np.isfinite(array)):
-            raise ValueError(f"{name} holds NaN or infinite values")
+        check_range(array, name, *value_range) if value_range else check_range(array, name, -np.inf, np.inf)
     known = broadcast_masks(known, len(y))  # MaskError: shape, count, no hole, no known pixel
     return np.asarray(y, dtype=np.float64), known, np.asarray(x_g, dtype=np.float64), dtype
 
 
 def poisson_blend(y, known, x_g, kind: str = "paper", cache: FactorCache | None = None,
-                  clip: bool | tuple[float, float] = True, workers: int | None = None) -> np.ndarray:
+                  clip: bool | tuple[float, float] = True) -> np.ndarray:
     """Eq. 6 for a batch by an exact direct solve (banded Cholesky); (N, 64, 64, 3).
 
     ``y`` (damaged image) and ``x_g`` (generated image): (N, 64, 64, 3) or (64, 64, 3);
@@ -247,67 +246,44 @@ def poisson_blend(y, known, x_g, kind: str = "paper", cache: FactorCache | None 
     ``clip``: the exact minimiser can overshoot the image range a little where x_g has strong
     gradients, and the blend is an image, so by default the solved (missing) pixels are clipped
     to [−1, 1]; give ``(low, high)`` for another range, or ``False`` for the exact minimiser (as
-    cvxpy returns it). Known pixels are never clipped.
+    cvxpy returns it). Known pixels are never clipped. When clipping, y and x_g must lie in
+    [−1, 1] (in the ``(low, high)`` range when one is given): a 0–255 image is refused, not clipped.
 
     Images that share a mask share one factorisation, kept in ``cache`` (default: the module's
     :data:`FACTORS`), and are solved together: one right-hand side per channel and image.
-    ``workers`` threads (default: one per CPU core) factorise different masks at the same time
-    and split the solves; every image's answer is the same for any number of workers.
     """
-    y, known, x_g, dtype = _check(y, known, x_g)
+    # Clipping to a range only makes sense for images in that range (a 0–255 image would lose its
+    # hole); the exact minimiser (clip=False) is linear and takes any scale, as cvxpy does.
+    value_range = None if clip is False else tuple(clip) if isinstance(clip, tuple) else (-1.0, 1.0)
+    y, known, x_g, dtype = _check(y, known, x_g, value_range)
     _operator(kind, SIZE)  # an unknown kind fails here, before anything is counted or solved
     cache = FACTORS if cache is None else cache
-    workers = max(1, _CORES if workers is None else workers)
     groups: dict[tuple, list[int]] = {}  # images by mask: one factorisation each
     for n, mask in enumerate(known):
         groups.setdefault(factor_key(mask, kind), []).append(n)
-    keys = list(groups)
-    members_of = [np.array(members) for members in groups.values()]
-    factors = [cache.find(key) for key in keys]
-    new = [g for g, factor in enumerate(factors) if factor is None]
     out = np.where(known[..., None], y, 0.0)  # ỹ: y on known pixels, 0 in the hole, until solved
-
-    def factorise(g: int) -> None:
-        factors[g] = _Factor(known[members_of[g][0]], kind)
-
-    def solve(job: tuple[int, np.ndarray]) -> np.ndarray:
-        g, members = job
-        if factors[g] is None:  # a mask of one job: factorised here, by the thread that solves it
-            factorise(g)
-        # One column per image and channel, one row per pixel.
-        columns = lambda images: images[members].transpose(1, 2, 0, 3).reshape(SIZE * SIZE, -1)
-        return factors[g].solve(columns(x_g) - columns(out))
-
-    with _one_blas_thread():  # the threads below are the parallelism; BLAS threads would compete
-        # A mask shared by several images is factorised first, then its images are split between
-        # the threads; a mask of a single image is factorised and solved in one go.
-        _map(factorise, [g for g in new if len(members_of[g]) > 1], workers)
-        jobs = [(g, part) for g, members in enumerate(members_of)
-                for part in np.array_split(members, min(workers, len(members)))]
-        solved = _map(solve, jobs, workers)
-    for g in new:
-        cache.add(keys[g], factors[g])
     pixels = out.reshape(len(out), SIZE * SIZE, 3)  # a view: writing it fills the holes of out
-    for (g, members), values in zip(jobs, solved):
-        if clip is not False:
-            low, high = (-1.0, 1.0) if clip is True else clip
-            values = np.clip(values, low, high)
-        # values: (missing pixels, image × channel) → (image, missing pixels, channel)
-        pixels[members[:, None], factors[g].missing] = values.reshape(-1, len(members), 3).transpose(1, 0, 2)
+    # One column per image and channel, one row per pixel.
+    columns = lambda images, members: images[members].transpose(1, 2, 0, 3).reshape(SIZE * SIZE, -1)
+    with _one_blas_thread():
+        for key, members in groups.items():
+            members = np.array(members)
+            factor = cache.find(key)
+            if factor is None:
+                factor = _Factor(known[members[0]], kind)
+                cache.add(key, factor)
+            values = factor.solve(columns(x_g, members) - columns(out, members))
+            if clip is not False:
+                low, high = (-1.0, 1.0) if clip is True else clip
+                values = np.clip(values, low, high)
+            # values: (missing pixels, image × channel) → (image, missing pixels, channel)
+            pixels[members[:, None], factor.missing] = values.reshape(-1, len(members), 3).transpose(1, 0, 2)
     return out.astype(dtype, copy=False)
-
-
-def _map(function, items: list, workers: int) -> list:
-    """``[function(item) for item in items]``, on up to ``workers`` threads."""
-    if workers == 1 or len(items) <= 1:
-        return [function(item) for item in items]
-    with ThreadPoolExecutor(min(workers, len(items))) as pool:
-        return list(pool.map(function, items))
 
 
 def paste(y, known, x_g) -> np.ndarray:
     """No blending: known pixels from y, missing pixels straight from x_g (Fig. 5, left)."""
-    y, known, x_g, dtype = _check(y, known, x_g)
+    y, known, x_g, dtype = _check(y, known, x_g, None)
     return np.where(known[..., None], y, x_g).astype(dtype)
 
 
@@ -327,7 +303,7 @@ def blend_reference(y, known, x_g, kind: str = "paper", solver: str = "CLARABEL"
     """
     import cvxpy as cp
 
-    y, known, x_g, _ = _check(y, known, x_g)
+    y, known, x_g, _ = _check(y, known, x_g, None)
     D = poisson_operator(kind)
     out = np.empty_like(y)
     for n in range(len(y)):
@@ -378,7 +354,7 @@ def distinct_masks(pattern: int, count: int, seed: int = 0) -> np.ndarray:
             if moved.tobytes() not in seen:
                 break
         else:
-            raise ValueError(f"pattern {pattern} has fewer than {count} different placements")
+            raise InputError(f"pattern {pattern} has fewer than {count} different placements")
         seen.add(moved.tobytes())
         out.append(moved)
     return np.stack(out)
@@ -394,11 +370,10 @@ def time_solvers(count: int = 64, reference_count: int = 1, seed: int = 0, patte
       mask each (:func:`distinct_masks`), so every image pays a factorisation; the way the
       pipeline blends a batch of random holes;
     - ``fast_shared_mask_ms``: one call on ``count`` images sharing one mask: one factorisation;
-    - ``fast_one_image_ms``: one call per image, each with its own mask: no batch to spread
-      over the cores (shown for information; the targets are for batches).
+    - ``fast_one_image_ms``: one call per image, each with its own mask (for information).
 
     Each is warmed up first with a call of the same size (imports, cvxpy's first
-    compile, DᵀD, the worker threads, band storage), so only steady-state work is timed.
+    compile, DᵀD), so only steady-state work is timed.
     """
     rng = np.random.default_rng(seed)
     y, x_g = rng.uniform(-1, 1, (2, count, SIZE, SIZE, 3))

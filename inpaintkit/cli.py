@@ -80,31 +80,46 @@ def _demo(args) -> int:
 
 def _evaluate(args) -> int:
     from . import config
-    from .data import DataError, list_images, load_celeba
-    from .dcgan import load_pretrained, load_weights
-    from .evaluation import evaluate, evaluate_baselines, paste_summary, write_reports
-    from .storage import atomic_write_text
+    from .data import DataError, load_celeba_named
+    from .errors import InputError
+    from .evaluation import evaluate, evaluate_baselines, paste_summary, parse_shard, write_reports
     from .masks import parse_patterns
+    from .storage import atomic_write_text
 
     config.seed_everything(args.seed)
+    # Every argument is checked before anything is loaded or written.
+    patterns = parse_patterns(args.patterns)
+    refine_steps = args.steps if args.refine_steps is None else args.refine_steps
+    for flag, value in (("--steps", args.steps), ("--refine-steps", refine_steps),
+                        ("--batch-size", args.batch_size), ("--n", args.n)):
+        if value < 1:
+            raise InputError(f"{flag} must be at least 1, got {value}")
+    shard = parse_shard(args.shard)
+    if shard and args.report_only:
+        raise InputError("--report-only merges every shard's batches: give it without --shard")
     data = Path(args.data) if args.data else config.data_dir()
     if data is None:
         raise DataError(f"no data folder: pass --data DIR or set {config.ENV_DATA}")
     if args.partition == "train":
         raise DataError("evaluate on held-out faces: --partition validation or test, never train")
-    names = [p.name for p in list_images(data, args.partition, args.n)]
-    faces = load_celeba(data, args.partition, args.n)
+    if args.report_only and not (Path(args.out) / "settings.json").exists():
+        raise InputError(f"{args.out} holds no evaluation run: run it without --report-only first")
+    # The names come with the faces: a file that cannot be read is skipped in both.
+    faces, names = load_celeba_named(data, args.partition, args.n)
     if args.report_only:
-        if not (Path(args.out) / "settings.json").exists():
-            raise FileNotFoundError(f"{args.out} holds no evaluation run: run it without --report-only first")
         print(f"tables from the finished batches in {args.out} (no new batch is run)")
     else:
+        from .dcgan import load_pretrained, load_weights
+
         G, D = load_weights(args.weights) if args.weights else load_pretrained()
-        print(f"evaluating {len(faces)} {args.partition} faces from {data} -> {args.out}")
-        evaluate(faces, names, G, D, args.out, patterns=parse_patterns(args.patterns), steps=args.steps,
-                 refine_steps=args.refine_steps or args.steps, batch_size=args.batch_size, seed=args.seed,
-                 table2=not args.no_table2)
-    evaluate_baselines(faces, args.out, patterns=parse_patterns(args.patterns), seed=args.seed)
+        print(f"evaluating {len(faces)} {args.partition} faces from {data} -> {args.out}"
+              + (f" (shard {shard[0]} of {shard[1]})" if shard else ""))
+        evaluate(faces, names, G, D, args.out, patterns=patterns, steps=args.steps, refine_steps=refine_steps,
+                 batch_size=args.batch_size, seed=args.seed, table2=not args.no_table2, shard=shard)
+        if shard:
+            print(f"shard {shard[0]}/{shard[1]} done; when every shard is, run again with --report-only")
+            return 0
+    evaluate_baselines(faces, args.out, patterns=patterns, seed=args.seed)
     run = write_reports(args.out)
     print(f"{len(run['rows'])} rows; tables in {Path(args.out) / 'table1.md'} and table2.md")
     print((Path(args.out) / "table1.md").read_text())
@@ -180,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="also copy summary.md between the results markers of this README")
     p.add_argument("--report-only", action="store_true",
                    help="write the tables from the batches finished so far, run nothing new")
+    p.add_argument("--shard", default=None,
+                   help="i/n: compute only this process's share of the batches (then --report-only)")
     p.add_argument("--out", required=True)
     p.set_defaults(func=_evaluate)
 
@@ -195,6 +212,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, FileExistsError, PermissionError, RuntimeError) as error:
+    except Exception as error:
+        if not is_user_error(error):
+            raise  # a bug in the kit: keep the traceback
         print(f"inpaintkit {args.command}: error: {error}", file=sys.stderr)
         return 2
+
+
+def is_user_error(error: BaseException) -> bool:
+    """A mistake in the user's input or environment (one line), not a bug in the kit (traceback):
+    the kit's :class:`~inpaintkit.errors.InputError` (data, masks, arrays, settings), a missing,
+    unreadable or unwritable file, and damaged weights."""
+    from .errors import InputError
+
+    user = (InputError, FileNotFoundError, FileExistsError, PermissionError, IsADirectoryError,
+            NotADirectoryError)
+    if "inpaintkit.dcgan" in sys.modules:
+        dcgan = sys.modules["inpaintkit.dcgan"]
+        user += (dcgan.WeightsError, dcgan.TrainingDiverged)
+    return isinstance(error, user)

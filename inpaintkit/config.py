@@ -86,30 +86,3 @@ def seed_everything(seed: int = 0) -> None:
     np.random.seed(seed)
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
-
-
-@dataclass(frozen=True)
-class Setup:
-    seed: int
-    fast: bool
-    data: Path | None
-    budget: Budget
-
-    def __str__(self) -> str:
-        where = str(self.data) if self.data else "built-in sample faces (set INPAINTKIT_DATA for CelebA)"
-        mode = "FAST (INPAINTKIT_FAST=1)" if self.fast else "full (the paper's settings)"
-        return f"inpaintkit: seed {self.seed} · mode {mode} · data {where}"
-
-
-def setup(seed: int = 0, *, quiet: bool = False) -> Setup:
-    """The one call every notebook opens with: seeds, plot style, data location, fast mode."""
-    seed_everything(seed)
-    from . import plotting
-
-    plotting.use_style()
-    from .data import celeba_root
-
-    result = Setup(seed=seed, fast=fast_mode(), data=celeba_root(), budget=budget())
-    if not quiet:
-        print(result)
-    return result

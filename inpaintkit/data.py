@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config
+from .errors import InputError
 from .storage import atomic_path
 
 IMAGE_SIZE = 64
@@ -36,7 +37,7 @@ _EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp"}
 _LOADER_VERSION = "1"  # bump when framing or decoding changes: old caches are then ignored
 
 
-class DataError(ValueError):
+class DataError(InputError):
     """The data folder or one of its files is not what the kit can read."""
 
 
@@ -194,6 +195,7 @@ class LoadReport:
 
     loaded: int = 0
     skipped: list[str] | None = None
+    names: list[str] | None = None   # the file name of each loaded face, in order
     converted: list[str] | None = None
     from_cache: bool = False
 
@@ -214,10 +216,12 @@ def decode_files(files: list[Path], progress: bool = True) -> tuple[np.ndarray, 
     """Decode and frame files to uint8 64×64×3; unreadable files are skipped and counted."""
     from tqdm.auto import tqdm
 
-    report = LoadReport(skipped=[], converted=[])
+    report = LoadReport(skipped=[], converted=[], names=[])
     out = []
     for path in tqdm(files, desc="decoding faces", disable=not progress or len(files) < 200, leave=False):
         try:
+            if path.stat().st_size == 0:  # else imageio suggests installing a video plugin
+                raise DataError(f"{path} is empty (0 bytes): not an image")
             image, note = read_rgb(path)
         except DataError as error:
             report.skipped.append(str(error))
@@ -225,6 +229,7 @@ def decode_files(files: list[Path], progress: bool = True) -> tuple[np.ndarray, 
         if note:
             report.converted.append(f"{path.name}: {note}")
         out.append(to_uint8(frame_face(image) * 2 - 1))
+        report.names.append(path.name)
     _warn_about(report.skipped, report.converted, len(files))
     if not out:
         raise DataError(f"none of the {len(files)} file(s) could be read; first problem: {report.skipped[0]}")
@@ -239,28 +244,46 @@ def load_celeba(root: Path | str | None = None, partition: str = "train", count:
     The decoded array is cached (uint8 ``.npy`` under ``INPAINTKIT_CACHE``) under a key made of
     the selected files' paths, sizes and modification times, so a changed source rebuilds it.
     A ``.json`` beside it keeps what the decode skipped or converted, so a load from the cache
-    warns exactly as the first one did.
+    warns exactly as the first one did, the name of each loaded file and the sha256 of the
+    ``.npy``: a cache file changed or damaged since it was written is rebuilt, never used.
     """
+    return load_celeba_named(root, partition, count, cache=cache, progress=progress)[0]
+
+
+def load_celeba_named(root: Path | str | None = None, partition: str = "train", count: int | None = None,
+                      *, cache: bool = True, progress: bool = True) -> tuple[np.ndarray, list[str]]:
+    """:func:`load_celeba` and the file name of every face it returns: a file that could not be
+    read is skipped (and warned about), so ``list_images`` and the faces need not line up."""
+    from .storage import sha256_file
+
     root = Path(root) if root is not None else celeba_root(required=True)
     files = list_images(root, partition, count)
     cache_file = config.cache_dir() / f"celeba64-{_cache_key(files)}.npy"
     notes_file = cache_file.with_suffix(".json")  # what the decode skipped or converted
     if cache and cache_file.exists() and notes_file.exists():
         try:
-            images, notes = np.load(cache_file), json.loads(notes_file.read_text())
+            notes = json.loads(notes_file.read_text())
+            if notes.get("sha256") != sha256_file(cache_file) or "names" not in notes:
+                raise ValueError("checksum")
+            images = np.load(cache_file)
+            if len(images) != len(notes["names"]):
+                raise ValueError("length")
         except (OSError, ValueError):
-            cache_file.unlink(missing_ok=True)  # damaged cache: rebuild it
+            warnings.warn(f"the image cache {cache_file} is damaged or stale; decoding the files again",
+                          stacklevel=3)
+            cache_file.unlink(missing_ok=True)  # rebuild it
         else:
             _warn_about(notes.get("skipped", []), notes.get("converted", []), len(files), cached=True,
                         stacklevel=3)
-            return to_unit_range(images)
+            return to_unit_range(images), list(notes["names"])
     images, report = decode_files(files, progress=progress)
     if cache:
         with atomic_path(cache_file) as tmp:
             np.save(tmp, images)
         with atomic_path(notes_file) as tmp:  # written last: it marks the cache complete
-            tmp.write_text(json.dumps({"skipped": report.skipped, "converted": report.converted}))
-    return to_unit_range(images)
+            tmp.write_text(json.dumps({"skipped": report.skipped, "converted": report.converted,
+                                       "names": report.names, "sha256": sha256_file(cache_file)}))
+    return to_unit_range(images), list(report.names)
 
 
 _SAMPLE_NOTICE_SHOWN = False

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import InputError
 from .latent import Z_DIM, sample_z  # noqa: F401  (z's home; re-exported as dcgan.sample_z)
 
 PAPER_WIDTH = 64
@@ -28,7 +29,7 @@ PRECISIONS = ("float32", "mixed_bfloat16")
 def _policy(precision: str) -> str:
     """A Keras dtype policy name: ``float32``, or ``mixed_bfloat16`` (bf16 maths, float32 variables)."""
     if precision not in PRECISIONS:
-        raise ValueError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+        raise InputError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
     return precision
 
 
@@ -139,7 +140,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         def need(ok: bool, text: str) -> None:
             if not ok:
-                raise ValueError(text)
+                raise InputError(text)
 
         for name in ("epochs", "batch_size", "width", "checkpoint_every", "keep_checkpoints", "g_steps"):
             value = getattr(self, name)
@@ -186,7 +187,7 @@ def make_strategy(name: str = "none"):
     import tensorflow as tf
 
     if name not in STRATEGIES:
-        raise ValueError(f"unknown strategy {name!r}: use one of {', '.join(STRATEGIES)}")
+        raise InputError(f"unknown strategy {name!r}: use one of {', '.join(STRATEGIES)}")
     if name == "none":
         return tf.distribute.get_strategy()
     devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
@@ -339,7 +340,7 @@ def _restore_newest_intact(trainer: DCGANTrainer, folder: Path, say) -> int | No
             say(f"resumed from ckpt-{number}: the newer checkpoint(s) {damaged} could not be read")
         return number
     if damaged:
-        raise RuntimeError(f"every checkpoint in {folder} is damaged ({damaged}); "
+        raise InputError(f"every checkpoint in {folder} is damaged ({damaged}); "
                            "remove the folder to start again")
     return None
 
@@ -378,14 +379,14 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
     config = config or TrainConfig()
     images = np.asarray(images, dtype=np.float32)
     if images.ndim != 4 or images.shape[1:] != (64, 64, 3):
-        raise ValueError(f"images must have shape (N, 64, 64, 3), got {images.shape}")
+        raise InputError(f"images must have shape (N, 64, 64, 3), got {images.shape}")
     if not np.isfinite(images).all():
-        raise ValueError("images contain NaN or infinite values")
+        raise InputError("images contain NaN or infinite values")
     if images.min() < -1.0 - 1e-6 or images.max() > 1.0 + 1e-6:
-        raise ValueError(f"images must lie in [-1, 1], got [{images.min():.3g}, {images.max():.3g}]")
+        raise InputError(f"images must lie in [-1, 1], got [{images.min():.3g}, {images.max():.3g}]")
     steps_per_epoch = len(images) // config.batch_size
     if steps_per_epoch == 0:
-        raise ValueError(f"{len(images)} images are fewer than one batch of {config.batch_size}")
+        raise InputError(f"{len(images)} images are fewer than one batch of {config.batch_size}")
     out = Path(out)
     _check_output_dir(out)
     config_file = out / "train_config.json"
@@ -399,13 +400,13 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
         try:
             saved = json.loads(config_file.read_text())
         except json.JSONDecodeError as error:
-            raise ValueError(f"{config_file} is damaged ({error}); cannot check the run's settings") from None
+            raise InputError(f"{config_file} is damaged ({error}); cannot check the run's settings") from None
         differ = _same_settings(saved, wanted)
         if differ:
             detail = ", ".join(f"{k}: {saved.get(k)!r} → {wanted.get(k)!r}" for k in differ)
-            raise ValueError(f"--resume with settings that differ from the run in {out}: {detail}")
+            raise InputError(f"--resume with settings that differ from the run in {out}: {detail}")
     elif resume and has_checkpoints:
-        raise ValueError(f"{config_file} is missing, so the settings of the checkpoints in {folder} "
+        raise InputError(f"{config_file} is missing, so the settings of the checkpoints in {folder} "
                          "cannot be checked; restore it or start a new run in another folder")
 
     messages: list[str] = []
@@ -486,7 +487,7 @@ class _Tuning:
 
     def __init__(self, out: Path, faces, every: int, steps: int, trainer: DCGANTrainer, seed: int):
         if every < 1 or steps < 1:
-            raise ValueError(f"tune_every and tune_steps must be at least 1, got {every} and {steps}")
+            raise InputError(f"tune_every and tune_steps must be at least 1, got {every} and {steps}")
         self.faces, self.every, self.steps, self.trainer, self.seed = faces, every, steps, trainer, seed
         self.log_file, self.best_dir = out / "tuning.json", out / "best"
         self.log = json.loads(self.log_file.read_text()) if self.log_file.exists() else []

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import InputError
 from . import blending, masks, plotting
 from .storage import atomic_path
 
@@ -69,17 +70,12 @@ def pipeline_figures(out: Path, faces, G, D, steps: int, seed: int) -> list[Path
 
 def steps_figure(out: Path, faces, G, D, steps: int, seed: int) -> list[Path]:
     """Table 2 as pictures: the refinement run starts from the 1500-step blend of the same run."""
-    from .inpainting import semantic_inpaint
-    from .refinement import refine
+    from .pipeline import fig8
 
     centre = masks.make_masks(5, len(faces), seed=seed)
-    long_run = semantic_inpaint(faces, centre, G, D, steps=2 * steps, seed=seed, keep_z_at=(steps,))
-    x_g = G(long_run.z_at[steps], training=False).numpy()
-    at_half = blending.poisson_blend(faces, centre, x_g)
-    at_full = blending.poisson_blend(faces, centre, long_run.x_g)
-    refined = refine(at_half, centre, G, D, mu=masks.pattern(5).mu, steps=steps, z_init=long_run.z_at[steps],
-                     seed=seed + 1)
-    final = blending.poisson_blend(faces, centre, refined.x_r)
+    run = fig8(faces, centre, G, D, mu=masks.pattern(5).mu, inpaint_steps=steps, refine_steps=steps, seed=seed,
+               longer_inpainting=steps)
+    at_half, at_full, final = run.x_b, run.x_b_longer, run.x
     rows = [[masks.apply_mask(f, k), a, b, r, f] for f, k, a, b, r in zip(faces, centre, at_half, at_full, final)]
     titles = ["masked", f"inpaint {steps}", f"inpaint {2 * steps}", f"{steps} + refine {steps}", "original"]
     return [_save(plotting.show_grid(np.concatenate(rows), ncols=5, size=1.5, titles=titles),
@@ -148,7 +144,7 @@ def make_all(out: str | Path = "figures", steps: int = 1500, celeba_count: int =
 
     unknown = set(parts) - set(PARTS)
     if unknown:
-        raise ValueError(f"unknown figure part(s) {sorted(unknown)}; choose from {PARTS}")
+        raise InputError(f"unknown figure part(s) {sorted(unknown)}; choose from {PARTS}")
     out = Path(out)
     faces = sample_faces()
     G = D = None

@@ -20,9 +20,10 @@ from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
+from .errors import InputError, check_range
 from . import config
 from .latent import Z_DIM, sample_z
-from .losses import LAMBDA, WINDOW, content_loss, content_weights, perceptual_loss
+from .losses import LAMBDA, WINDOW, content_weights, inpainting_parts
 from .masks import broadcast_masks
 
 LEARNING_RATE, BETA_1, BETA_2 = 0.003, 0.5, 0.9
@@ -37,18 +38,13 @@ def check_images(images, name: str = "y") -> np.ndarray:
     """A batch (N, 64, 64, 3) of float32 in [−1, 1]; one image (64, 64, 3) becomes a batch of one."""
     array = np.asarray(images)
     if array.dtype.kind not in "fiu":
-        raise ValueError(f"{name} must hold numbers, got dtype {array.dtype}")
+        raise InputError(f"{name} must hold numbers, got dtype {array.dtype}")
     if array.ndim == 3:
         array = array[None]
     if array.ndim != 4 or array.shape[1:] != (64, 64, 3) or len(array) == 0:
-        raise ValueError(f"{name} must have shape (N, 64, 64, 3) or (64, 64, 3), got {np.shape(images)}")
+        raise InputError(f"{name} must have shape (N, 64, 64, 3) or (64, 64, 3), got {np.shape(images)}")
     array = array.astype(np.float32)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} holds NaN or infinite values")
-    low, high = float(array.min()), float(array.max())
-    if low < -1.0 - 1e-4 or high > 1.0 + 1e-4:
-        hint = " (it looks like 0–255: use image / 127.5 − 1)" if high > 2 else ""
-        raise ValueError(f"{name} must lie in [-1, 1], found [{low:.3g}, {high:.3g}]{hint}")
+    check_range(array, name)
     return np.clip(array, -1.0, 1.0)
 
 
@@ -119,13 +115,13 @@ def _compiled_step(G, D, loss_fn: LossFn, learning_rate: float, beta_1: float, b
 
 def _check_steps(steps: int, keep_z_at: Iterable[int], snapshot_every: int | None) -> set[int]:
     if steps < 1:
-        raise ValueError(f"steps must be at least 1, got {steps}")
+        raise InputError(f"steps must be at least 1, got {steps}")
     keep = {int(s) for s in keep_z_at}
     outside = sorted(s for s in keep if not 1 <= s <= steps)
     if outside:
-        raise ValueError(f"keep_z_at asks for z after step(s) {outside}, outside 1…{steps}")
+        raise InputError(f"keep_z_at asks for z after step(s) {outside}, outside 1…{steps}")
     if snapshot_every is not None and snapshot_every < 1:
-        raise ValueError(f"snapshot_every must be at least 1, got {snapshot_every}")
+        raise InputError(f"snapshot_every must be at least 1, got {snapshot_every}")
     return keep
 
 
@@ -151,10 +147,10 @@ def optimize_latent(G, D, loss_fn: LossFn, count: int, *, z0=None, seed: int = 0
     steps = config.budget().inpaint_steps if steps is None else int(steps)
     keep = _check_steps(steps, keep_z_at, snapshot_every)
     if count < 1:
-        raise ValueError(f"count must be at least 1, got {count}")
+        raise InputError(f"count must be at least 1, got {count}")
     z_init = sample_z(count, seed=seed) if z0 is None else np.clip(np.asarray(z0, np.float32), -1, 1)
     if z_init.shape != (count, Z_DIM):
-        raise ValueError(f"z0 must have shape ({count}, {Z_DIM}), got {z_init.shape}")
+        raise InputError(f"z0 must have shape ({count}, {Z_DIM}), got {z_init.shape}")
     step = _compiled_step(G, D, loss_fn, learning_rate, beta_1, beta_2)
     args = tuple(tf.convert_to_tensor(a) for a in loss_args)
 
@@ -187,10 +183,8 @@ def optimize_latent(G, D, loss_fn: LossFn, count: int, *, z0=None, seed: int = 0
 
 # ----------------------------------------------------------------------------- Eq. 3
 def _inpainting_parts(x, logits, y, weights, lam):
-    """Eq. 3 with its two terms: content (Eq. 4) and perceptual (Eq. 5), per image."""
-    content = content_loss(x, y, weights)
-    perceptual = perceptual_loss(logits)
-    return {"loss": content + lam * perceptual, "content": content, "perceptual": perceptual}
+    """Eq. 3 (:func:`~inpaintkit.losses.inpainting_parts`) in the argument order of a ``loss_fn``."""
+    return inpainting_parts(x, y, weights, logits, lam)
 
 
 @dataclass
@@ -220,7 +214,7 @@ def semantic_inpaint(y, known, G, D, *, steps: int | None = None, lam: float = L
     y = check_images(y, "y")
     known = broadcast_masks(known, len(y))
     if not np.isfinite(lam) or lam < 0:
-        raise ValueError(f"λ must be a finite number ≥ 0, got {lam}")
+        raise InputError(f"λ must be a finite number ≥ 0, got {lam}")
     weights = content_weights(known, n=window, variant=weights_variant)
     args = (tf.constant(y), tf.constant(weights), tf.constant(lam, tf.float32))
     result = optimize_latent(G, D, _inpainting_parts, len(y), z0=z0, seed=seed, steps=steps, loss_args=args,
@@ -229,3 +223,17 @@ def semantic_inpaint(y, known, G, D, *, steps: int | None = None, lam: float = L
     return InpaintResult(x_g=result.x, z=result.z, losses=result.losses, weights=weights,
                          content=result.parts["content"], perceptual=result.parts["perceptual"],
                          snapshots=result.snapshots, z_at=result.z_at)
+
+
+def inpaint_stage(y, known, G, D, *, lam: float = LAMBDA, steps: int, blend_kind: str = "paper", seed: int = 0,
+                  z0=None, longer: int = 0, progress: bool = True):
+    """Fig. 8's first half: inpaint (Eq. 2–5) and blend (Eq. 6). Returns (the inpainting result,
+    z_g, x_g = G(z_g), x_b). With ``longer`` > 0 the optimisation runs that many steps further and
+    z_g, x_g are those after ``steps`` (the longer run's end stays in the inpainting result)."""
+    from .blending import poisson_blend
+
+    inpainted = semantic_inpaint(y, known, G, D, steps=steps + longer, lam=lam, seed=seed, z0=z0,
+                                 keep_z_at=(steps,) if longer else (), progress=progress)
+    z_g = inpainted.z_at[steps] if longer else inpainted.z
+    x_g = G(z_g, training=False).numpy() if longer else inpainted.x_g
+    return inpainted, z_g, x_g, poisson_blend(y, known, x_g, kind=blend_kind)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import InputError
+
 LAMBDA = 0.003
 WINDOW = 7  # n of Eq. 4: not printed in the paper; Yeh et al. use 7
 VARIANTS = ("paper", "yeh")
@@ -26,32 +28,47 @@ def content_weights(known, n: int = WINDOW, variant: str = "paper") -> np.ndarra
     Windows at the border count only the pixels inside the image. Computed with a box filter
     (a convolution with an n×n kernel of ones) over the hole indicator.
     """
-    from scipy.ndimage import uniform_filter
-
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 3 or n % 2 == 0:
-        raise ValueError(f"the window n must be an odd integer ≥ 3, got {n!r}")
+        raise InputError(f"the window n must be an odd integer ≥ 3, got {n!r}")
     if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+        raise InputError(f"variant must be one of {VARIANTS}, got {variant!r}")
     known = np.asarray(known)
     if known.ndim not in (2, 3):
-        raise ValueError(f"known must be one mask (H, W) or a batch (N, H, W), got shape {known.shape}")
+        raise InputError(f"known must be one mask (H, W) or a batch (N, H, W), got shape {known.shape}")
     if known.dtype != bool and not np.all((known == 0) | (known == 1)):
-        raise ValueError("known must be boolean (True = clean pixel) or hold only 0 and 1")
+        raise InputError("known must be boolean (True = clean pixel) or hold only 0 and 1")
     known = known.astype(bool)
     batch = known if known.ndim == 3 else known[None]
-    holes = (~batch).astype(np.float64)
-    inside = np.ones_like(holes)
-    # uniform_filter with zero padding gives the window mean; times n² it is a count (rint removes
-    # the float rounding). Zero padding of the all-ones image counts the in-image window pixels.
-    box = dict(size=(1, n, n), mode="constant", cval=0.0)
-    missing_count = np.rint(uniform_filter(holes, **box) * n * n)
-    window_count = np.rint(uniform_filter(inside, **box) * n * n)
+    missing_count, window_count = _window_counts(batch, n)
     known_count = window_count - missing_count
     denominator = known_count if variant == "paper" else window_count
     # A known pixel counts itself, so known_count ≥ 1 wherever the weight is used; the maximum
     # only keeps the division quiet on missing pixels, whose weight is zero anyway.
-    weights = np.where(batch & (missing_count > 0), missing_count / np.maximum(denominator, 1), 0.0)
+    near = batch & (missing_count > 0)  # the set S (near_hole_set)
+    weights = np.where(near, missing_count / np.maximum(denominator, 1), 0.0)
     return weights.astype(np.float32)
+
+
+def _window_counts(batch: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per pixel of a (N, H, W) known-mask batch: missing pixels and in-image pixels in its n×n window."""
+    from scipy.ndimage import uniform_filter
+
+    holes = (~batch).astype(np.float64)
+    # uniform_filter with zero padding gives the window mean; times n² it is a count (rint removes
+    # the float rounding). Zero padding of the all-ones image counts the in-image window pixels.
+    box = dict(size=(1, n, n), mode="constant", cval=0.0)
+    return np.rint(uniform_filter(holes, **box) * n * n), np.rint(uniform_filter(np.ones_like(holes), **box) * n * n)
+
+
+def near_hole_set(known, window: int = WINDOW) -> np.ndarray:
+    """The set S of Eq. 4 as a bool mask of the same shape: known pixels with at least one missing
+    pixel in their window × window box (where :func:`content_weights` is positive)."""
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1 or window % 2 == 0:
+        raise InputError(f"window must be a positive odd number, got {window!r}")
+    known = np.asarray(known, dtype=bool)
+    batch = known.reshape((-1,) + known.shape[-2:])
+    missing_count, _ = _window_counts(batch, window)
+    return (batch & (missing_count > 0)).reshape(known.shape)
 
 
 def content_loss(x, y, weights):
@@ -72,6 +89,14 @@ def perceptual_loss(logits):
     return -tf.nn.softplus(tf.reshape(logits, [-1]))
 
 
+def inpainting_parts(x, y, weights, logits, lam: float = LAMBDA) -> dict:
+    """Eq. 3 per image with its two terms: {"loss": content + λ·perceptual, "content": Eq. 4,
+    "perceptual": Eq. 5}, each of shape (N,). The one place Eq. 3 is written."""
+    content = content_loss(x, y, weights)
+    perceptual = perceptual_loss(logits)
+    return {"loss": content + lam * perceptual, "content": content, "perceptual": perceptual}
+
+
 def inpainting_loss(x, y, weights, logits, lam: float = LAMBDA):
     """Eq. 3 per image: L_content (Eq. 4) + λ·L_perception (Eq. 5), shape (N,)."""
-    return content_loss(x, y, weights) + lam * perceptual_loss(logits)
+    return inpainting_parts(x, y, weights, logits, lam)["loss"]

@@ -18,10 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import InputError
+
 SIZE = 64
 
 
-class MaskError(ValueError):
+class MaskError(InputError):
     """A mask is not a usable known/missing mask."""
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import InputError, check_range
+
 METRICS = ("MAE", "MSE", "PSNR", "MSSIM")
 # Gaussian σ = 1.5 gives an 11×11 window; like Wang et al.'s code, SSIM is averaged over the
 # windows that lie inside the image, i.e. away from a 5-pixel border.
@@ -33,12 +35,13 @@ def _as_batch(images, name: str) -> np.ndarray:
     if array.ndim == 3:
         array = array[None]
     if array.ndim != 4 or array.shape[-1] != 3:
-        raise ValueError(f"{name} must have shape (N, H, W, 3) or (H, W, 3), got {np.shape(images)}")
+        raise InputError(f"{name} must have shape (N, H, W, 3) or (H, W, 3), got {np.shape(images)}")
     return array
 
 
 def image_metrics(result, original, known=None, *, region: str = "image") -> dict[str, np.ndarray]:
-    """Per-image MAE, MSE, PSNR, MSSIM between ``result`` and ``original``, both in [−1, 1].
+    """Per-image MAE, MSE, PSNR, MSSIM between ``result`` and ``original``, both in [−1, 1]
+    (anything else, e.g. 0–255 images or NaN, is refused: it would be clipped and scored wrongly).
 
     ``region="image"`` uses every pixel (the paper's Table 1); ``region="missing"`` uses only the
     pixels where ``known`` is False (SSIM: the mean of the SSIM map over those pixels, away from
@@ -47,20 +50,22 @@ def image_metrics(result, original, known=None, *, region: str = "image") -> dic
     from skimage.metrics import structural_similarity
 
     x, y = _as_batch(result, "result"), _as_batch(original, "original")
+    check_range(x, "result")
+    check_range(y, "original")
     if x.shape != y.shape:
-        raise ValueError(f"result {x.shape} and original {y.shape} differ in shape")
+        raise InputError(f"result {x.shape} and original {y.shape} differ in shape")
     x, y = to_255(x), to_255(y)
     if region == "image":
         weight = np.ones(x.shape[:3], dtype=bool)
     elif region == "missing":
         if known is None:
-            raise ValueError("region='missing' needs the known mask")
+            raise InputError("region='missing' needs the known mask")
         weight = ~np.broadcast_to(np.asarray(known, dtype=bool), x.shape[:3])
         empty = ~weight.reshape(len(x), -1).any(axis=1)
         if empty.any():
-            raise ValueError(f"region='missing': mask of image {int(np.argmax(empty))} has no missing pixel")
+            raise InputError(f"region='missing': mask of image {int(np.argmax(empty))} has no missing pixel")
     else:
-        raise ValueError(f"region must be 'image' or 'missing', got {region!r}")
+        raise InputError(f"region must be 'image' or 'missing', got {region!r}")
     out = {name: np.empty(len(x)) for name in METRICS}
     for i in range(len(x)):
         select = weight[i]

@@ -13,11 +13,12 @@ import numpy as np
 
 from . import config
 from .blending import poisson_blend
-from .inpainting import check_images, semantic_inpaint
+from .errors import InputError
+from .inpainting import check_images, inpaint_stage
 from .losses import LAMBDA
 from .masks import apply_mask, broadcast_masks, pattern
 from .metrics import image_metrics, mean_metrics
-from .refinement import DEFAULT_INIT, refine
+from .refinement import DEFAULT_INIT, refine_stage
 
 
 @dataclass
@@ -36,13 +37,14 @@ class PipelineResult:
     refine_losses: np.ndarray    # (steps, N)
     mu: np.ndarray
     original: np.ndarray | None = None
+    x_b_longer: np.ndarray | None = None  # blend of a longer inpainting run (fig8's longer_inpainting)
     settings: dict = field(default_factory=dict)
 
     def metrics(self, original=None, region: str = "image") -> dict[str, dict[str, np.ndarray]]:
         """Per-image MAE, MSE, PSNR, MSSIM before (x_b) and after (x) refinement."""
         original = self.original if original is None else original
         if original is None:
-            raise ValueError("metrics need the original images: pass original=")
+            raise InputError("metrics need the original images: pass original=")
         return {"before": image_metrics(self.x_b, original, self.known, region=region),
                 "after": image_metrics(self.x, original, self.known, region=region)}
 
@@ -70,35 +72,73 @@ class PipelineResult:
         return show_grid(panels, titles=titles, ncols=len(panels) // count, size=size)
 
 
+def _check_steps(name: str, steps) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise InputError(f"{name} must be a whole number of steps >= 1, got {steps!r}")
+    return int(steps)
+
+
+def fig8(y, known, G, D, *, mu, lam: float = LAMBDA, inpaint_steps: int, refine_steps: int,
+         refine_init: str = DEFAULT_INIT, blend_kind: str = "paper", seed: int = 0, z0=None, z_fresh=None,
+         longer_inpainting: int = 0, original=None, progress: bool = True) -> PipelineResult:
+    """Fig. 8, the one place it is assembled: inpaint → blend → refine → blend.
+
+    Every argument is checked before any optimisation starts. ``z0`` starts the inpainting (else a
+    draw from ``seed``); ``z_fresh`` starts a fresh refinement (else a draw from ``seed + 1``).
+    ``longer_inpainting`` > 0 runs the inpainting that many steps further in the same run (Table 2):
+    the refinement still starts from the ``inpaint_steps`` result, and the blend of the longer
+    run is kept as ``x_b_longer``. Only the known pixels of ``y`` are read.
+    """
+    from .blending import KINDS
+    from .refinement import INITS, _mu_array
+
+    y = check_images(y, "y")
+    known = broadcast_masks(known, len(y))
+    mu = _mu_array(mu, len(y))
+    inpaint_steps = _check_steps("inpaint_steps", inpaint_steps)
+    refine_steps = _check_steps("refine_steps", refine_steps)
+    if longer_inpainting:
+        longer_inpainting = _check_steps("longer_inpainting", longer_inpainting)
+    if refine_init not in INITS:
+        raise InputError(f"refine_init must be one of {INITS}, got {refine_init!r}")
+    if blend_kind not in KINDS:
+        raise InputError(f"blend_kind must be one of {sorted(KINDS)}, got {blend_kind!r}")
+    if not np.isfinite(lam) or lam < 0:
+        raise InputError(f"λ must be a finite number ≥ 0, got {lam}")
+    original = None if original is None else check_images(original, "original")
+    if original is not None and original.shape != y.shape:
+        raise InputError(f"original {original.shape} and y {y.shape} must have the same shape")
+
+    inpainted, z_g, x_g, x_b = inpaint_stage(y, known, G, D, lam=lam, steps=inpaint_steps, blend_kind=blend_kind,
+                                             seed=seed, z0=z0, longer=longer_inpainting, progress=progress)
+    refined, x = refine_stage(y, known, x_b, G, D, mu=mu, lam=lam, steps=refine_steps, init=refine_init, z_g=z_g,
+                              z_fresh=z_fresh, seed=seed + 1, blend_kind=blend_kind, progress=progress)
+    return PipelineResult(
+        y=y, known=known, x_g=x_g, x_b=x_b, x_r=refined.x_r, x=x, z_g=z_g, z_r=refined.z,
+        inpaint_losses=inpainted.losses, refine_losses=refined.losses, mu=refined.mu, original=original,
+        x_b_longer=poisson_blend(y, known, inpainted.x_g, kind=blend_kind) if longer_inpainting else None,
+        settings=dict(lam=lam, inpaint_steps=inpaint_steps, refine_steps=refine_steps, refine_init=refine_init,
+                      blend_kind=blend_kind, seed=seed, longer_inpainting=longer_inpainting))
+
+
 def inpaint_and_refine(y, known, G=None, D=None, *, mu=None, which_pattern=None, lam: float = LAMBDA,
                        inpaint_steps: int | None = None, refine_steps: int | None = None,
                        refine_init: str = DEFAULT_INIT, blend_kind: str = "paper", seed: int = 0,
                        original=None, progress: bool = True) -> PipelineResult:
-    """Run Fig. 8 on a batch. µ comes from ``mu`` or else from the hole pattern's paper value.
+    """Run Fig. 8 (:func:`fig8`) on a batch. µ comes from ``mu`` or else from the hole pattern's paper value.
 
     G and D default to the shipped weights. Steps default to the budget (1500 each in full mode).
     """
-    if G is None or D is None:
-        from .dcgan import load_pretrained
-
-        G, D = load_pretrained()
-    y = check_images(y, "y")
-    known = broadcast_masks(known, len(y))
     if mu is None:
         if which_pattern is None:
-            raise ValueError("give µ (mu=) or the hole pattern (which_pattern=) to use the paper's µ")
+            raise InputError("give µ (mu=) or the hole pattern (which_pattern=) to use the paper's µ")
         mu = pattern(which_pattern).mu
     budget = config.budget()
     inpaint_steps = budget.inpaint_steps if inpaint_steps is None else inpaint_steps
     refine_steps = budget.refine_steps if refine_steps is None else refine_steps
-    inpainted = semantic_inpaint(y, known, G, D, steps=inpaint_steps, lam=lam, seed=seed, progress=progress)
-    x_b = poisson_blend(y, known, inpainted.x_g, kind=blend_kind)
-    refined = refine(x_b, known, G, D, mu=mu, lam=lam, steps=refine_steps, init=refine_init,
-                     z_init=inpainted.z, seed=seed + 1, progress=progress)
-    x = poisson_blend(y, known, refined.x_r, kind=blend_kind)
-    return PipelineResult(
-        y=y, known=known, x_g=inpainted.x_g, x_b=x_b, x_r=refined.x_r, x=x, z_g=inpainted.z,
-        z_r=refined.z, inpaint_losses=inpainted.losses, refine_losses=refined.losses, mu=refined.mu,
-        original=None if original is None else check_images(original, "original"),
-        settings=dict(lam=lam, inpaint_steps=inpaint_steps, refine_steps=refine_steps,
-                      refine_init=refine_init, blend_kind=blend_kind, seed=seed))
+    if G is None or D is None:
+        from .dcgan import load_pretrained
+
+        G, D = load_pretrained()
+    return fig8(y, known, G, D, mu=mu, lam=lam, inpaint_steps=inpaint_steps, refine_steps=refine_steps,
+                refine_init=refine_init, blend_kind=blend_kind, seed=seed, original=original, progress=progress)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .losses import near_hole_set  # noqa: F401  (plotting.near_hole_set, as notebook 00 calls it)
+
 
 def use_style() -> None:
     """The kit's plot style: small, clean panels without ticks on images."""
@@ -186,21 +188,6 @@ def show_masks(masks, titles=None, ncols: int = 6, size: float = 1.4, suptitle=N
         fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
-
-
-def near_hole_set(known, window: int = 7) -> np.ndarray:
-    """The set S of Eq. 4 as a bool mask: known pixels with a hole in their window × window box.
-
-    A drawing aid for Fig. 2 (a dilation of the hole by the window, kept on known pixels);
-    Eq. 4's weights themselves live in :mod:`inpaintkit.losses`.
-    """
-    from scipy.ndimage import binary_dilation
-
-    if window < 1 or window % 2 == 0:
-        raise ValueError(f"window must be a positive odd number, got {window}")
-    known = np.asarray(known, dtype=bool)
-    box = np.ones((1,) * (known.ndim - 2) + (window, window), dtype=bool)
-    return binary_dilation(~known, structure=box) & known
 
 
 def show_sets(image, known, window: int = 7, fill: float = 0.6):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import InputError
 from . import config
 from .losses import LAMBDA, perceptual_loss
 from .masks import broadcast_masks, pattern
@@ -49,9 +50,16 @@ def refinement_loss(x, x_b, known, mu, logits, lam: float = LAMBDA):
 
 
 def _mu_array(mu, count: int) -> np.ndarray:
-    values = np.broadcast_to(np.asarray(mu, dtype=np.float32), (count,)).copy()
+    """µ as (count,) float32: one value for every image or exactly one per image."""
+    try:
+        values = np.asarray(mu, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise InputError(f"µ must be a number or one number per image, got {mu!r}") from None
+    if values.ndim > 1 or (values.ndim == 1 and len(values) not in (1, count)):
+        raise InputError(f"µ must be one value or one per image ({count}), got shape {values.shape}")
+    values = np.broadcast_to(values.reshape(-1) if values.ndim else values, (count,)).copy()
     if not np.all(np.isfinite(values)) or np.any(values < 0):
-        raise ValueError(f"µ must be a finite number ≥ 0 (one value or one per image), got {mu}")
+        raise InputError(f"µ must be a finite number ≥ 0 (one value or one per image), got {mu}")
     return values
 
 
@@ -82,13 +90,13 @@ def refine(x_b, known, G, D, *, mu, lam: float = LAMBDA, steps: int | None = Non
     known = broadcast_masks(known, count)
     mu = _mu_array(mu, count)
     if init not in INITS:
-        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+        raise InputError(f"init must be one of {INITS}, got {init!r}")
     if init == "inpainting":
         if z_init is None:
-            raise ValueError("init='inpainting' continues from the inpainting stage: pass its z as z_init")
+            raise InputError("init='inpainting' continues from the inpainting stage: pass its z as z_init")
         z0 = np.asarray(z_init, dtype=np.float32)
         if z0.shape != (count, G.input_shape[-1]):
-            raise ValueError(f"z_init must have shape ({count}, {G.input_shape[-1]}), got {z0.shape}")
+            raise InputError(f"z_init must have shape ({count}, {G.input_shape[-1]}), got {z0.shape}")
     else:
         z0 = None if z_fresh is None else np.asarray(z_fresh, dtype=np.float32)
     steps = config.budget().refine_steps if steps is None else steps
@@ -104,6 +112,17 @@ def refine(x_b, known, G, D, *, mu, lam: float = LAMBDA, steps: int | None = Non
     return RefineResult(x_r=result.x, z=result.z, losses=result.losses, mu=mu, snapshots=result.snapshots)
 
 
+def refine_stage(y, known, x_b, G, D, *, mu, lam: float = LAMBDA, steps: int | None, init: str = DEFAULT_INIT, z_g=None,
+                 z_fresh=None, seed: int = 1, blend_kind: str = "paper", progress: bool = True):
+    """Fig. 8's second half: refine against x_b (Eq. 9) and blend into y (Eq. 6). Returns
+    (the refinement result, the final image)."""
+    from .blending import poisson_blend
+
+    refined = refine(x_b, known, G, D, mu=mu, lam=lam, steps=steps, init=init, z_init=z_g, z_fresh=z_fresh,
+                     seed=seed, progress=progress)
+    return refined, poisson_blend(y, known, refined.x_r, kind=blend_kind)
+
+
 INIT_COMPARISON = __import__("pathlib").Path(__file__).resolve().parents[1] / "results" / "refinement_init.json"
 
 
@@ -111,15 +130,13 @@ def compare_inits(x_b, known, G, D, *, mu, original, z_inpainting, steps: int | 
                   seed: int = 0, progress: bool = False) -> dict[str, dict[str, float]]:
     """Refine the same blended images from both starting points and blend again; mean whole-image
     metrics and the consensus |G(z) − y| on known pixels for each (§2 leaves the start open)."""
-    from .blending import poisson_blend
     from .metrics import image_metrics, mean_metrics
     from .shortcomings import consensus_error
 
     out = {}
     for init in INITS:
-        refined = refine(x_b, known, G, D, mu=mu, steps=steps, init=init, z_init=z_inpainting, seed=seed,
-                         progress=progress)
-        final = poisson_blend(x_b, known, refined.x_r)
+        refined, final = refine_stage(x_b, known, x_b, G, D, mu=mu, steps=steps, init=init, z_g=z_inpainting,
+                                      seed=seed, progress=progress)
         values = mean_metrics(image_metrics(final, original))
         values["consensus"] = float(consensus_error(refined.x_r, original, known).mean())
         out[init] = values

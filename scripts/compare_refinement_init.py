@@ -13,9 +13,8 @@ import time
 import numpy as np
 
 from inpaintkit import config, load_pretrained, masks, refinement
-from inpaintkit.blending import poisson_blend
 from inpaintkit.data import load_celeba
-from inpaintkit.inpainting import semantic_inpaint
+from inpaintkit.inpainting import inpaint_stage
 from inpaintkit.storage import atomic_write_text
 
 
@@ -36,10 +35,9 @@ def main() -> None:
     totals = {init: [] for init in refinement.INITS}
     for number in masks.parse_patterns(args.patterns):
         known = masks.make_masks(number, len(faces), seed=args.seed)
-        inpainted = semantic_inpaint(faces, known, G, D, steps=args.steps, seed=args.seed)
-        x_b = poisson_blend(faces, known, inpainted.x_g)
+        inpainted, z_g, _, x_b = inpaint_stage(faces, known, G, D, steps=args.steps, seed=args.seed)
         result = refinement.compare_inits(x_b, known, G, D, mu=masks.pattern(number).mu, original=faces,
-                                          z_inpainting=inpainted.z, steps=args.steps, seed=args.seed,
+                                          z_inpainting=z_g, steps=args.steps, seed=args.seed,
                                           progress=True)
         record["patterns"][number] = result
         for init, values in result.items():

@@ -1,4 +1,4 @@
-"""Fast mode, the budgets and setup() (inpaintkit.config)."""
+"""Fast mode, the budgets (inpaintkit.config) and setup() (inpaintkit.session)."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from inpaintkit import config
+from inpaintkit import config, session
 
 
 @pytest.mark.parametrize("value,fast", [("1", True), ("true", True), ("YES", True), (" yes ", True),
@@ -46,16 +46,16 @@ def test_environment_locations(monkeypatch, tmp_path):
 def test_setup_returns_the_settings_and_seeds(monkeypatch, capsys):
     monkeypatch.delenv("INPAINTKIT_DATA", raising=False)
     monkeypatch.setenv("INPAINTKIT_FAST", "1")
-    settings = config.setup(seed=3)
+    settings = session.setup(seed=3)
     first = np.random.random(3), random.random()
-    again = config.setup(seed=3)
+    again = session.setup(seed=3)
     np.testing.assert_array_equal(first[0], np.random.random(3))
     assert first[1] == random.random()
     assert settings == again and settings.seed == 3
     assert settings.fast and settings.data is None and settings.budget == config.Budget.fast()
     out = capsys.readouterr().out
     assert "FAST" in out and "sample faces" in out
-    config.setup(seed=4, quiet=True)
+    session.setup(seed=4, quiet=True)
     assert capsys.readouterr().out == ""
     assert not np.array_equal(first[0], np.random.random(3))
 
@@ -63,6 +63,6 @@ def test_setup_returns_the_settings_and_seeds(monkeypatch, capsys):
 def test_setup_reports_the_celeba_folder(monkeypatch, celeba_root):
     monkeypatch.setenv("INPAINTKIT_DATA", str(celeba_root))
     monkeypatch.delenv("INPAINTKIT_FAST", raising=False)
-    settings = config.setup(seed=0, quiet=True)
+    settings = session.setup(seed=0, quiet=True)
     assert settings.data == celeba_root and not settings.fast and settings.budget == config.Budget.paper()
     assert str(celeba_root) in str(settings)

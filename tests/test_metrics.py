@@ -80,6 +80,37 @@ def test_ssim_is_wang_et_al_via_scikit_image():
     assert metrics.image_metrics(a, b)["MSSIM"][0] == pytest.approx(expected)
 
 
+def _ssim_by_formula(a, b):
+    """Wang et al.'s mean SSIM written out: an 11×11 Gaussian window (σ = 1.5), C1 = (0.01·255)²,
+    C2 = (0.03·255)², population statistics, every window that lies inside the image, averaged
+    over the windows and the colour channels. Independent of scikit-image."""
+    from scipy.signal import convolve2d
+
+    g = np.exp(-np.arange(-5, 6) ** 2 / (2 * 1.5 ** 2))
+    window = np.outer(g, g) / np.outer(g, g).sum()
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    values = []
+    for c in range(3):
+        x, y = a[..., c], b[..., c]
+        blur = lambda image: convolve2d(image, window, mode="valid")
+        mx, my = blur(x), blur(y)
+        vx, vy, cxy = blur(x * x) - mx ** 2, blur(y * y) - my ** 2, blur(x * y) - mx * my
+        values.append(((2 * mx * my + c1) * (2 * cxy + c2) / ((mx ** 2 + my ** 2 + c1) * (vx + vy + c2))).mean())
+    return float(np.mean(values))
+
+
+def test_ssim_matches_the_formula_computed_independently():
+    rng = np.random.default_rng(4)
+    smooth = np.cumsum(rng.normal(0, 0.05, (2, 64, 64, 3)), axis=2).clip(-1, 1)
+    for a, b in ((smooth[0], smooth[1]), (smooth[0], np.clip(smooth[0] + rng.normal(0, 0.1, (64, 64, 3)), -1, 1))):
+        expected = _ssim_by_formula(metrics.to_255(a), metrics.to_255(b))
+        assert metrics.image_metrics(a, b)["MSSIM"][0] == pytest.approx(expected, abs=1e-9)
+    # Two flat images have no variance: SSIM is the luminance term alone, (2 m n + C1) / (m² + n² + C1).
+    m, n, c1 = 100.0, 150.0, (0.01 * 255) ** 2
+    flat = lambda value: np.full((64, 64, 3), value / 127.5 - 1)
+    assert metrics.image_metrics(flat(m), flat(n))["MSSIM"][0] == pytest.approx((2 * m * n + c1) / (m * m + n * n + c1))
+
+
 # The paper's Table 1 (MSE, PSNR) pairs, before and after refinement. Its PSNR for the stripes
 # before refinement (15.45 for MSE 2011.45) repeats the row above; 10·log10(255²/2011.45) = 15.10.
 TABLE1_MSE_PSNR = [(777.16, 19.23), (626.17, 20.16), (1852.22, 15.45), (1599.89, 16.09), (1607.32, 16.07),

@@ -1,0 +1,375 @@
+"""Reporting an evaluation run (§3.4): the finished batches of :mod:`inpaintkit.evaluation` as
+per-image rows, Table 1 and Table 2 beside the paper's, intervals, baselines and the README block.
+
+Nothing here runs a model: every function reads the batch files (numbers only) or the rows.
+
+Averages: MAE, MSE and MSSIM are means over faces; the PSNR column is the PSNR of the mean MSE
+(as the paper's tables are consistent with), while ΔPSNR and its interval average the per-face
+PSNR changes (a paired bootstrap needs per-face values).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+from .masks import pattern
+from .metrics import METRICS, mean_metrics
+from .shortcomings import MEASURES, before_after
+from .storage import atomic_write_text
+
+# Table 1 and Table 2 of the paper: (MAE, MSE, PSNR, MSSIM), before → after refinement.
+PAPER_TABLE1 = {
+    1: ((16.20, 777.16, 19.23, 0.8760), (14.04, 626.17, 20.16, 0.8921)),
+    2: ((35.60, 1852.22, 15.45, 0.7411), (32.75, 1599.89, 16.09, 0.7624)),
+    3: ((39.43, 2011.45, 15.45, 0.707), (35.01, 1607.32, 16.07, 0.740)),
+    4: ((34.87, 1980.77, 15.16, 0.7601), (31.62, 1645.05, 15.97, 0.7823)),
+    5: ((15.18, 704.54, 19.65, 0.8716), (13.68, 570.18, 20.57, 0.8840)),
+    6: ((16.08, 323.97, 23.03, 0.8908), (16.08, 323.97, 23.03, 0.8908)),
+}
+PAPER_TABLE2 = {
+    "inpainting 1500": (15.18, 704.54, 19.65, 0.872),
+    "inpainting 3000": (15.03, 694.53, 19.71, 0.874),
+    "inpainting 1500 + refinement 1500": (13.68, 570.18, 20.57, 0.8840),
+}
+STAGES = ("before", "after", "inpaint3000")
+
+
+BASELINES = {
+    "grey": "grey: the hole filled with 0 (mid-grey)",
+    "mean_colour": "mean colour: each channel's mean over the known pixels",
+    "smooth": "smooth: Eq. 6 with the plain Laplacian and no guide (x_g = 0)",
+}
+
+
+def by_pattern(rows) -> dict[int, list[dict]]:
+    """The rows of each hole pattern, in pattern order."""
+    groups: dict[int, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(row["pattern"], []).append(row)
+    return dict(sorted(groups.items()))
+
+
+def _stage_cells(rows, cell) -> list[str]:
+    """``cell`` of the whole-image means before and after refinement; "–" while no row exists."""
+    return [cell(_stage_means(rows, stage, "image")) if rows else "–" for stage in ("before", "after")]
+
+
+def _baseline_means(baselines: dict, which: int, rows) -> dict[str, dict[str, float]]:
+    """Mean metrics of each baseline fill for one pattern, over the faces the run has finished
+    for that pattern (all faces while none is), so that they sit beside the GAN's on the same faces."""
+    indices = [r["index"] for r in by_pattern(rows).get(which, [])]
+    per_fill = baselines[str(which)]
+    return {name: mean_metrics({k: np.asarray(v)[indices] if indices else np.asarray(v)
+                                for k, v in per_fill[name].items()}) for name in BASELINES}
+
+
+def baseline_maes(baselines: dict, rows) -> dict[int, dict[str, float]]:
+    """Per pattern, the whole-image MAE of every baseline fill and of the GAN before ("inpainted")
+    and after ("refined") refinement, on the same faces: what the generator adds, in one number."""
+    out = {}
+    for which, sub in by_pattern(rows).items():
+        if str(which) not in baselines:
+            continue
+        out[which] = {name: m["MAE"] for name, m in _baseline_means(baselines, which, sub).items()}
+        out[which].update(inpainted=_stage_means(sub, "before", "image")["MAE"],
+                          refined=_stage_means(sub, "after", "image")["MAE"])
+    return out
+
+
+def baselines_markdown(baselines: dict, rows) -> str:
+    """Whole-image MAE and PSNR of the baseline fills beside the GAN's, before and after
+    refinement, on the same faces."""
+    names = list(BASELINES)
+    lines = ["| pattern | " + " | ".join(names) + " | inpainted [Yeh] | refined |",
+             "| --- |" + " --- |" * (len(names) + 2)]
+    groups = by_pattern(rows)
+    for which in sorted(int(w) for w in baselines):
+        sub = groups.get(which, [])
+        cells = [f"{m['MAE']:.2f} / {m['PSNR']:.2f}" for m in _baseline_means(baselines, which, sub).values()]
+        cells += _stage_cells(sub, lambda m: f"{m['MAE']:.2f} / {m['PSNR']:.2f}")
+        lines.append(f"| ({which}) {pattern(which).key} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def hole_only_ratio(mae, mse, missing_fraction):
+    """MAE / √(f · MSE): at most 1 whenever the errors lie in the hole alone.
+
+    Cauchy–Schwarz: if only a fraction f of an image's values differ, MAE ≤ √f · √MSE; for
+    means over images it still holds (the mean of √MSEᵢ is at most √(mean MSE), Jensen). Our
+    blends keep every known pixel exactly, so our ratios are ≤ 1 by construction. A ratio above 1
+    shows that the scored images also differ from the original outside the hole, provided that f
+    is the true hole fraction and MAE and MSE are means over the same values on the same scale
+    (a hole larger by the factor ratio², or MAE averaged over fewer values, would also do it).
+    """
+    return np.asarray(mae, float) / np.sqrt(missing_fraction * np.asarray(mse, float))
+
+
+def consistency_markdown(rows) -> str:
+    """The hole-only check of :func:`hole_only_ratio` for the paper's Table 1 and for our run."""
+    lines = ["| pattern | missing | paper before | paper after | ours before | ours after |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    groups = by_pattern(rows)
+    for which, (before, after) in PAPER_TABLE1.items():
+        f = pattern(which).missing_fraction
+        cells = [f"{hole_only_ratio(m[0], m[1], f):.2f}" for m in (before, after)]
+        cells += _stage_cells(groups.get(which, []), lambda m: f"{hole_only_ratio(m['MAE'], m['MSE'], f):.2f}")
+        lines.append(f"| ({which}) {pattern(which).key} | {f:.1%} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+BATCH_NAME = re.compile(r"pattern(\d+)_batch(\d{3})\.json")
+
+
+def batch_files(out) -> list[Path]:
+    """The finished batch files of a run, sorted. Only names :func:`batch_file` writes count: a
+    hidden temporary file left by a kill during a write (``.pattern1_batch000-….json``) is not a result."""
+    folder = Path(out) / "batches"
+    return sorted(p for p in folder.glob("pattern*_batch*.json") if BATCH_NAME.fullmatch(p.name))
+
+
+def read_batch(path: Path) -> dict:
+    """One batch file, checked; a damaged one is named with what to do about it."""
+    try:
+        batch = json.loads(Path(path).read_text())
+        count = len(batch["indices"])
+        if len(batch["names"]) != count or not isinstance(batch["pattern"], int):
+            raise InputError("names and indices differ in length")
+        for key, value in batch.items():
+            if isinstance(value, list) and len(value) != count:
+                raise InputError(f"{key} has {len(value)} values for {count} faces")
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise InputError(f"batch file {path} is damaged ({error.__class__.__name__}: {error}); "
+                         f"delete it and run the evaluation again to recompute that batch") from None
+    return batch
+
+
+def collect(out) -> dict:
+    """Read every finished batch of a run: per-image rows, Table 1, Table 2."""
+    out = Path(out)
+    batches = [read_batch(p) for p in batch_files(out)]
+    rows = []
+    for batch in batches:
+        for k, index in enumerate(batch["indices"]):
+            row = {"pattern": batch["pattern"], "index": index, "file": batch["names"][k]}
+            row.update({key: value[k] for key, value in batch.items() if isinstance(value, list)
+                        and key not in ("indices", "names")})
+            rows.append(row)
+    seen: set[tuple[int, int]] = set()
+    for row in rows:
+        key = (row["pattern"], row["index"])
+        if key in seen:
+            raise InputError(f"{out / 'batches'} holds face {key[1]} of pattern {key[0]} twice")
+        seen.add(key)
+    return {"rows": rows, "seconds": sum(b.get("seconds", 0.0) for b in batches)}
+
+
+def bootstrap_ci(before, after, *, samples: int = 2000, seed: int = 0, level: float = 0.95):
+    """Paired bootstrap confidence interval of mean(after − before)."""
+    diff = np.asarray(after, float) - np.asarray(before, float)
+    rng = np.random.default_rng(seed)
+    means = diff[rng.integers(0, len(diff), (samples, len(diff)))].mean(axis=1)
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(diff.mean()), float(low), float(high)
+
+
+def _stage_means(rows, stage: str, region: str) -> dict[str, float]:
+    per_image = {name: np.array([r[f"{stage}_{region}_{name}"] for r in rows]) for name in METRICS}
+    return mean_metrics(per_image)
+
+
+DELTA_FORMATS = {"MAE": "+.2f", "MSE": "+.1f", "PSNR": "+.2f", "MSSIM": "+.4f"}
+
+
+def _delta_cell(rows, first: str, second: str, name: str, region: str = "image") -> str:
+    """Mean change ``second − first`` of one metric, per image, with its 95 % bootstrap interval."""
+    spec = DELTA_FORMATS[name]
+    mean, low, high = bootstrap_ci([r[f"{first}_{region}_{name}"] for r in rows],
+                                   [r[f"{second}_{region}_{name}"] for r in rows])
+    return f"{mean:{spec}} [{low:{spec}}, {high:{spec}}]"
+
+
+def table1_markdown(rows, region: str = "image") -> str:
+    """Table 1: before → after refinement per pattern, ours beside the paper's, with 95 % CIs."""
+    header = ("| pattern | n | MAE | MSE | PSNR | MSSIM | ΔMAE (95 % CI) | ΔPSNR (95 % CI) |\n"
+              "| --- | --- | --- | --- | --- | --- | --- | --- |")
+    lines = [header]
+    for which, sub in by_pattern(rows).items():
+        b, a = _stage_means(sub, "before", region), _stage_means(sub, "after", region)
+        cells = [f"{b['MAE']:.2f} → {a['MAE']:.2f}", f"{b['MSE']:.1f} → {a['MSE']:.1f}",
+                 f"{b['PSNR']:.2f} → {a['PSNR']:.2f}", f"{b['MSSIM']:.4f} → {a['MSSIM']:.4f}"]
+        cells += [_delta_cell(sub, "before", "after", name, region) for name in ("MAE", "PSNR")]
+        lines.append(f"| ({which}) {pattern(which).key} | {len(sub)} | " + " | ".join(cells) + " |")
+        if region == "image":
+            pb, pa = PAPER_TABLE1[which]
+            lines.append(f"| paper ({which}) | 2000 | " + " | ".join(
+                f"{x:g} → {y:g}" for x, y in zip(pb, pa)) + " | | |")
+    return "\n".join(lines)
+
+
+def deltas_markdown(comparisons) -> str:
+    """Every metric's mean change with its 95 % paired bootstrap interval, one line per
+    ``(label, rows, from_stage, to_stage)``: Δ = to − from, per image (PSNR per image too)."""
+    lines = ["| change | n | " + " | ".join(f"Δ{name} (95 % CI)" for name in DELTA_FORMATS) + " |",
+             "| --- | --- |" + " --- |" * len(DELTA_FORMATS)]
+    for label, sub, first, second in comparisons:
+        cells = [_delta_cell(sub, first, second, name) for name in DELTA_FORMATS]
+        lines.append(f"| {label} | {len(sub)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def table1_deltas_markdown(rows) -> str:
+    """Refinement's change of every metric per pattern (after − before), with intervals."""
+    return deltas_markdown([(f"({w}) {pattern(w).key}: refined − inpainted", sub, "before", "after")
+                            for w, sub in by_pattern(rows).items()])
+
+
+def _table2_rows(rows) -> list[dict]:
+    """Centre-pattern rows that carry the 3000-step run (all of them unless it was skipped)."""
+    return [r for r in by_pattern(rows).get(5, []) if "inpaint3000_image_MAE" in r]
+
+
+def table2_deltas_markdown(rows) -> str:
+    """Table 2's three settings compared pairwise on the same centre-pattern faces, with intervals."""
+    sub = _table2_rows(rows)
+    return deltas_markdown([("inpainting 3000 − inpainting 1500", sub, "before", "inpaint3000"),
+                            ("1500 + refinement 1500 − inpainting 1500", sub, "before", "after"),
+                            ("1500 + refinement 1500 − inpainting 3000", sub, "inpaint3000", "after")]) if sub else ""
+
+
+def refinement_changes(rows, region: str = "image") -> dict[int, dict[str, float]]:
+    """Per pattern, the mean change after − before refinement of each metric (PSNR of the mean
+    MSE, as in Table 1) and of the consensus |G(z) − y| on known pixels: the paper's claims in
+    numbers (refinement helps on patterns 1–5, changes nothing on 6, raises the consensus)."""
+    changes = {}
+    for which, sub in by_pattern(rows).items():
+        before, after = _stage_means(sub, "before", region), _stage_means(sub, "after", region)
+        changes[which] = {name: after[name] - before[name] for name in METRICS}
+        changes[which]["consensus"] = float(np.mean([r["after_consensus"] - r["before_consensus"] for r in sub]))
+    return changes
+
+
+def table2_markdown(rows) -> str:
+    """Table 2 on the centre pattern: inpainting 1500, 3000, and 1500 + refinement 1500."""
+    sub = _table2_rows(rows)
+    if not sub:
+        return "(no centre-pattern rows with the 3000-step run)"
+    lines = ["| setting | n | MAE | MSE | PSNR | MSSIM | paper MAE / MSE / PSNR / MSSIM |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for label, stage in (("inpainting 1500", "before"), ("inpainting 3000", "inpaint3000"),
+                         ("inpainting 1500 + refinement 1500", "after")):
+        m = _stage_means(sub, stage, "image")
+        paper = " / ".join(f"{v:g}" for v in PAPER_TABLE2[label])
+        lines.append(f"| {label} | {len(sub)} | {m['MAE']:.2f} | {m['MSE']:.1f} | {m['PSNR']:.2f} | "
+                     f"{m['MSSIM']:.4f} | {paper} |")
+    return "\n".join(lines)
+
+
+def shortcomings_markdown(rows) -> str:
+    """The §1.4 measures per pattern, before → after refinement (means over the images).
+
+    Colour gaps and the consensus are on 0–255; D's outputs are probabilities. The mirror gap
+    exists only where a filled pixel's mirror image is known (not for the centred square).
+    """
+    labels = [label.replace("|", "\\|") for label in MEASURES.values()]  # a bare | would split a cell
+    lines = ["| pattern | n | " + " | ".join(labels) + " |",
+             "| --- | --- |" + " --- |" * len(MEASURES)]
+    for which, sub in by_pattern(rows).items():
+        stage = {s: {k: [r.get(f"{s}_{k}", np.nan) for r in sub] for k in MEASURES} for s in ("before", "after")}
+        cells = before_after(stage["before"], stage["after"])
+        lines.append(f"| ({which}) {pattern(which).key} | {len(sub)} | " + " | ".join(cells.values()) + " |")
+    return "\n".join(lines)
+
+
+def rows_csv(rows) -> str:
+    buffer = io.StringIO()
+    if rows:
+        # Every column any row has, in order of first appearance: Table 2's inpaint3000_* columns
+        # exist only on the centre pattern's rows, which need not come first.
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        writer = csv.DictWriter(buffer, fieldnames=columns, restval="")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def write_reports(out) -> dict:
+    """Write per_image.csv, table1.md, table2.md beside the batches; return the collected run."""
+    out = Path(out)
+    run = collect(out)
+    rows = run["rows"]
+    atomic_write_text(out / "per_image.csv", rows_csv(rows))
+    settings = json.loads((out / "settings.json").read_text())
+    note = (f"n = {len(rows)} image-pattern pairs finished; {settings['steps']} inpainting + "
+            f"{settings['refine_steps']} refinement steps; seed {settings['seed']}; "
+            f"compute time {run['seconds'] / 3600:.2f} h on 2 CPU cores.\n\n")
+    atomic_write_text(out / "table1.md", "# Table 1 (whole image, 0–255)\n\n" + note + table1_markdown(rows) +
+                      "\n\n# Table 1 over the hole only\n\n" + table1_markdown(rows, "missing") +
+                      "\n\n# Can the errors lie in the hole alone? MAE / √(f · MSE), at most 1 if so\n\n" +
+                      consistency_markdown(rows) + "\n\n# Every metric's change, with its 95 % interval\n\n" +
+                      table1_deltas_markdown(rows) + "\n")
+    atomic_write_text(out / "table2.md", "# Table 2 (centre pattern)\n\n" + note + table2_markdown(rows) +
+                      "\n\n# The differences, with their 95 % intervals\n\n" + table2_deltas_markdown(rows) + "\n")
+    if (out / "baselines.json").exists():
+        baselines = json.loads((out / "baselines.json").read_text())
+        atomic_write_text(out / "baselines.md", "# Fills without a generator (whole image, MAE / PSNR)\n\n" +
+                          "\n".join(f"- {text}" for text in BASELINES.values()) + "\n\n" +
+                          baselines_markdown(baselines, rows) + "\n")
+    atomic_write_text(out / "shortcomings.md", "# The §1.4 measures, before → after refinement\n\n" + note +
+                      shortcomings_markdown(rows) + "\n")
+    atomic_write_text(out / "summary.md", summary_markdown(rows, settings, run["seconds"]))
+    return run
+
+
+README_START = "<!-- results:start: copied from results/eval/summary.md -->"
+README_END = "<!-- results:end -->"
+
+
+def summary_markdown(rows, settings: dict, seconds: float) -> str:
+    """The README's block of results: run settings, Table 1 and Table 2 (whole image)."""
+    counts = ", ".join(f"({w}) {len(sub)}" for w, sub in by_pattern(rows).items())
+    return (f"Faces per pattern: {counts}; {settings['steps']} inpainting + {settings['refine_steps']} "
+            f"refinement steps,\nthe paper's µ, refinement from a {settings['refine_init']} z, seed "
+            f"{settings['seed']}; {seconds / 3600:.1f} h of compute on 2 CPU cores.\n\n"
+            "**Table 1** (whole image, 0–255; Δ = after − before, mean and 95 % paired bootstrap interval):\n\n"
+            f"{table1_markdown(rows)}\n\n**Table 2** (centre pattern):\n\n{table2_markdown(rows)}\n")
+
+
+def paste_summary(readme_text: str, summary: str) -> str:
+    """Put `summary` between the README's results markers, replacing what was there."""
+    return paste_block(readme_text, summary, README_START, README_END)
+
+
+def paste_block(text: str, block: str, start: str, end: str) -> str:
+    """Put ``block`` between the markers ``start`` and ``end`` of ``text`` (each exactly once),
+    replacing what was there: how scripts write their figures into the README."""
+    if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
+        raise InputError(f"the README lacks the markers {start!r} and {end!r} (once each, in that order)")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{block}{end}{tail}"
+
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "eval"
+
+
+def load_results(out=RESULTS) -> dict:
+    """The committed evaluation run (rows, settings, tables) or an empty one if none exists yet."""
+    out = Path(out)
+    if not (out / "settings.json").exists():
+        return {"rows": [], "settings": None, "table1": "", "table2": "", "shortcomings": "", "baselines": "",
+                "baseline_metrics": {}}
+    run = collect(out)
+    run["settings"] = json.loads((out / "settings.json").read_text())
+    stored = out / "baselines.json"
+    run["baseline_metrics"] = json.loads(stored.read_text()) if stored.exists() else {}
+    for name in ("table1", "table2", "shortcomings", "baselines"):
+        run[name] = (out / f"{name}.md").read_text() if (out / f"{name}.md").exists() else ""
+    return run
+

@@ -1,0 +1,39 @@
+"""The one call every notebook opens with (``inpaintkit.setup()``): seeds, plot style, data
+location and fast mode, read from :mod:`inpaintkit.config`.
+
+Kept apart from :mod:`inpaintkit.config`, which every module reads, so that config imports
+nothing of the package (``setup`` needs data and plotting, which need config).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Budget, budget, fast_mode, seed_everything
+
+
+@dataclass(frozen=True)
+class Setup:
+    seed: int
+    fast: bool
+    data: Path | None
+    budget: Budget
+
+    def __str__(self) -> str:
+        where = str(self.data) if self.data else "built-in sample faces (set INPAINTKIT_DATA for CelebA)"
+        mode = "FAST (INPAINTKIT_FAST=1)" if self.fast else "full (the paper's settings)"
+        return f"inpaintkit: seed {self.seed} · mode {mode} · data {where}"
+
+
+def setup(seed: int = 0, *, quiet: bool = False) -> Setup:
+    """The one call every notebook opens with: seeds, plot style, data location, fast mode."""
+    seed_everything(seed)
+    from . import plotting
+
+    plotting.use_style()
+    from .data import celeba_root
+
+    result = Setup(seed=seed, fast=fast_mode(), data=celeba_root(), budget=budget())
+    if not quiet:
+        print(result)
+    return result
