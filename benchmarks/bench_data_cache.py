@@ -4,7 +4,7 @@ second time (from the cache), in the same run, in a fresh temporary cache folder
 Target: the cached load of the whole train partition (about 15k faces with the full CelebA
 layout's subset) takes well under a second; the printed ratio shows what the cache saves.
 
-    python benchmarks/bench_data_cache.py [--data DIR] [--partition train] [--repeat 3]
+    python benchmarks/bench_data_cache.py [--data DIR] [--partition train] [--repeat 3] [--record README.md]
 """
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ import argparse
 import os
 import tempfile
 import time
+from pathlib import Path
+
+from _record import check, record
 
 TARGET_S = 1.0
 
@@ -22,7 +25,10 @@ def main() -> None:
     parser.add_argument("--partition", default="train")
     parser.add_argument("--count", type=int, default=None, help="only the first N faces")
     parser.add_argument("--repeat", type=int, default=3, help="cached loads to time (the best is reported)")
+    parser.add_argument("--record", type=Path, default=None, metavar="README",
+                        help="also write the figures between this README's bench_data_cache markers")
     args = parser.parse_args()
+    check(args.record, "bench_data_cache")
 
     with tempfile.TemporaryDirectory(prefix="inpaintkit-cache-") as cache:
         os.environ["INPAINTKIT_CACHE"] = cache  # read by config.cache_dir() at each load
@@ -39,11 +45,13 @@ def main() -> None:
             cached.append(time.perf_counter() - began)
         assert again.shape == faces.shape and (again == faces).all(), "the cache changed the faces"
     best = min(cached)
-    print(f"{len(faces)} {args.partition} faces, {faces.nbytes / 2**20:.0f} MiB as float32")
-    print(f"first load (decode + frame + write cache): {first:8.2f} s")
-    print(f"cached load, best of {len(cached)}:            {best:8.3f} s  ({first / best:.0f}x faster)")
     verdict = "PASS" if best < TARGET_S else "FAIL"
-    print(f"{verdict}: cached load {best:.3f} s (target < {TARGET_S:.0f} s)")
+    lines = [f"{len(faces)} {args.partition} faces, {faces.nbytes / 2**20:.0f} MiB as float32",
+             f"first load (decode + frame + write cache): {first:8.2f} s",
+             f"cached load, best of {len(cached)}:            {best:8.3f} s  ({first / best:.0f}x faster)",
+             f"{verdict}: cached load {best:.3f} s (target < {TARGET_S:.0f} s)"]
+    print("\n".join(lines))
+    record(args.record, "bench_data_cache", "python benchmarks/bench_data_cache.py --record README.md", lines)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ bare G + D forward and backward pass to z at the same batch size, measured in th
 optimiser with G and D under Keras' mixed_bfloat16 policy against float32 (target: bf16 ≥ 1.6×
 faster per step).
 
-    python benchmarks/bench_inpainting.py [--batch 64] [--steps 30] [--width 64] [--repeats 3]
+    python benchmarks/bench_inpainting.py [--batch 64] [--steps 30] [--width 64] [--repeats 3] [--record README.md]
 
 The kit is timed end to end (``semantic_inpaint``: mask weights, every step with its per-image
 loss trace copied to the host, the final G(z)) after one warm-up call that compiles its step.
@@ -16,6 +16,9 @@ from __future__ import annotations
 import argparse
 import resource
 import time
+from pathlib import Path
+
+from _record import check, record
 
 
 def peak_rss_mib() -> float:
@@ -29,7 +32,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30, help="steps per timed round")
     parser.add_argument("--width", type=int, default=64, help="DCGAN width (the paper's is 64)")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds; the best counts")
+    parser.add_argument("--record", type=Path, default=None, metavar="README",
+                        help="also write the figures between this README's bench_inpainting markers")
     args = parser.parse_args()
+    check(args.record, "bench_inpainting")
 
     import tensorflow as tf
 
@@ -77,21 +83,25 @@ def main() -> None:
         bare.append(time_bare())
         half.append(time_kit(G16, D16))
 
-    ratio = min(kit) / min(bare)
-    print(f"batch {args.batch}, width {args.width}, {args.steps} steps, best of {args.repeats} interleaved rounds")
-    print(f"bare G + D forward/backward to z : {1000 * min(bare):8.1f} ms/step   "
-          f"(rounds: {', '.join(f'{1000 * b:.0f}' for b in bare)})")
-    print(f"kit optimiser step (Eq. 3, Adam) : {1000 * min(kit):8.1f} ms/step   "
-          f"(rounds: {', '.join(f'{1000 * k:.0f}' for k in kit)})")
-    print(f"ratio kit / bare                 : {ratio:8.3f}   target <= 1.15: {'PASS' if ratio <= 1.15 else 'FAIL'}")
-    print(f"per image and step               : {1000 * min(kit) / args.batch:8.2f} ms; 1500 steps = "
-          f"{1500 * min(kit) / args.batch:.1f} s per image")
-    speed = min(kit) / min(half)
-    print(f"kit step, mixed_bfloat16         : {1000 * min(half):8.1f} ms/step   bf16 is {speed:.2f}x float32's "
-          f"speed   target >= 1.6: {'PASS' if speed >= 1.6 else 'FAIL'}")
-    print(f"peak resident memory             : {rss_kit:8.0f} MiB after the kit's runs at batch {args.batch} "
-          f"(+{rss_kit - rss_models:.0f} MiB over {rss_models:.0f} MiB with the models built); "
-          f"{peak_rss_mib():.0f} MiB at the end")
+    ratio, speed = min(kit) / min(bare), min(kit) / min(half)
+    per_face = 3000 * min(kit) / args.batch  # inpainting + refinement, 1500 + 1500 steps
+    lines = [
+        f"batch {args.batch}, width {args.width}, {args.steps} steps, best of {args.repeats} interleaved rounds",
+        f"bare G + D forward/backward to z : {1000 * min(bare):8.1f} ms/step   "
+        f"(rounds: {', '.join(f'{1000 * b:.0f}' for b in bare)})",
+        f"kit optimiser step (Eq. 3, Adam) : {1000 * min(kit):8.1f} ms/step   "
+        f"(rounds: {', '.join(f'{1000 * k:.0f}' for k in kit)})",
+        f"ratio kit / bare                 : {ratio:8.3f}   target <= 1.15: {'PASS' if ratio <= 1.15 else 'FAIL'}",
+        f"kit step, mixed_bfloat16         : {1000 * min(half):8.1f} ms/step   bf16 runs at {speed:.2f}x "
+        f"float32's speed   target >= 1.6: {'PASS' if speed >= 1.6 else 'FAIL'}",
+        f"inpainting + refinement per face : {per_face:8.1f} s float32, {per_face / speed:.1f} s bf16 "
+        f"(1500 + 1500 steps at batch {args.batch}; the paper: 4.7 s on a GTX TITAN X)",
+        f"peak resident memory             : {rss_kit:8.0f} MiB after the kit's runs at batch {args.batch} "
+        f"(+{rss_kit - rss_models:.0f} MiB over {rss_models:.0f} MiB with the models built); "
+        f"{peak_rss_mib():.0f} MiB at the end",
+    ]
+    print("\n".join(lines))
+    record(args.record, "bench_inpainting", "python benchmarks/bench_inpainting.py --record README.md", lines)
 
 
 if __name__ == "__main__":

@@ -5,16 +5,19 @@ the tf.data input pipeline ever starves the step (time waiting for a batch, and 
 own throughput against the step's), and the kit's step under Keras' mixed_bfloat16 policy against
 float32 (target: bf16 ≥ 1.6× the images/s of float32).
 
-    python benchmarks/bench_train_step.py [--steps 30] [--batch 64] [--width 64] [--record]
+    python benchmarks/bench_train_step.py [--steps 30] [--batch 64] [--width 64] [--record README.md]
 
-``--record`` also writes the printed figures into the "Benchmark" section of the model card.
+``--record README.md`` also writes the printed figures between the README's bench_train_step
+markers and into the "Benchmark" section of the model card.
 """
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
+from _record import check, record
 
 
 def main() -> None:
@@ -23,8 +26,10 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--images", type=int, default=2048, help="size of the (synthetic) training set")
-    parser.add_argument("--record", action="store_true", help="write the figures into MODEL_CARD.md")
+    parser.add_argument("--record", type=Path, default=None, metavar="README",
+                        help="write the figures into this README and MODEL_CARD.md")
     args = parser.parse_args()
+    check(args.record, "bench_train_step")
 
     import keras
     import tensorflow as tf
@@ -108,6 +113,7 @@ def main() -> None:
     ]
     print("\n".join(lines))
     if args.record:
+        record(args.record, "bench_train_step", "python benchmarks/bench_train_step.py --record README.md", lines)
         record_in_model_card(lines)
 
 
@@ -119,7 +125,7 @@ def record_in_model_card(lines: list[str]) -> None:
     text = card.read_text()
     head = "## Benchmark"
     text = text[: text.index(head)].rstrip() + "\n\n" if head in text else text.rstrip() + "\n\n"
-    text += (f"{head}\n\n`python benchmarks/bench_train_step.py --record` (2 CPU cores):\n\n```\n"
+    text += (f"{head}\n\n`python benchmarks/bench_train_step.py --record README.md` (2 CPU cores):\n\n```\n"
              + "\n".join(lines) + "\n```\n")
     atomic_write_text(card, text)
     print(f"recorded in {card}")
