@@ -164,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--full-size-only", action="store_true",
                    help="drop train files stored below CelebA's 178x218 (upsampled faces)")
     p.add_argument("--strategy", default="none",
-                   help="none, or mirrored: split each batch over this machine's GPUs (or logical CPUs)")
+                   help="none; mirrored: split each batch over this machine's GPUs (or logical CPUs); "
+                        "multiworker: over several machines (TF_CONFIG)")
     p.add_argument("--tuning", type=int, default=0,
                    help="fit G to this many tuning faces (validation faces 100 onward) every --tune-every steps")
     p.add_argument("--tune-every", type=int, default=1000)

@@ -108,7 +108,7 @@ def probability_real(D, images) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- training
 INITS = ("scratch", "shipped")
-STRATEGIES = ("none", "mirrored")
+STRATEGIES = ("none", "mirrored", "multiworker")
 
 
 @dataclass
@@ -178,11 +178,13 @@ def generator_loss(fake_logits):
 
 
 def make_strategy(name: str = "none"):
-    """The ``tf.distribute`` strategy for a name: ``none`` (one device) or ``mirrored``.
+    """The ``tf.distribute`` strategy for a name: ``none`` (one device), ``mirrored`` or ``multiworker``.
 
     ``mirrored`` copies the models to every GPU of this machine, or, without GPUs, to every
     logical CPU device (tests make two with ``tf.config.set_logical_device_configuration``).
-    For several machines, TensorFlow's MultiWorkerMirroredStrategy takes the same step.
+    ``multiworker`` is TensorFlow's MultiWorkerMirroredStrategy: every machine runs the same
+    command with its own ``TF_CONFIG`` (the cluster's addresses and its own index); without
+    ``TF_CONFIG`` it is one worker on this machine's devices.
     """
     import tensorflow as tf
 
@@ -190,6 +192,8 @@ def make_strategy(name: str = "none"):
         raise InputError(f"unknown strategy {name!r}: use one of {', '.join(STRATEGIES)}")
     if name == "none":
         return tf.distribute.get_strategy()
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
     devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
     return tf.distribute.MirroredStrategy([device.name for device in devices])
 

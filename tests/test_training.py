@@ -244,6 +244,9 @@ def test_mirrored_strategy_on_two_devices_matches_one_device_and_resumes_under_e
     np.testing.assert_allclose(two["d_loss"], one["d_loss"], rtol=1e-3)
     np.testing.assert_allclose(two["g_loss"], one["g_loss"], rtol=1e-3)
     np.testing.assert_allclose(two["weights"], one["weights"], rtol=1e-3)
+    multi = run("multi", "multiworker", 4)  # one worker without TF_CONFIG: one replica on a CPU
+    assert multi["replicas"] == 1
+    np.testing.assert_allclose(multi["d_loss"], one["d_loss"], rtol=1e-3)
     run("swap", "mirrored", 2)  # a checkpoint written on two devices resumes on one …
     swapped = run("swap", "none", 4, resume=True)
     np.testing.assert_allclose(swapped["d_loss"], one["d_loss"][2:], rtol=1e-3)
