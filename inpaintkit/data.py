@@ -216,7 +216,7 @@ def decode_files(files: list[Path], progress: bool = True) -> tuple[np.ndarray, 
 
     report = LoadReport(skipped=[], converted=[])
     out = []
-    for path in tqdm(files, desc="decoding faces", disable=not progress or len(files) < 200, leave=False):
+    for path in tqdm(files, desc="decoding faces", disable=not progress or len(files) < 200, leave=True):
         try:
             image, note = read_rgb(path)
         except DataError as error:
