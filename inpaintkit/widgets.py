@@ -43,9 +43,10 @@ def _close(figure) -> None:
 
 
 def describe_pattern(pattern: int, known) -> str:
-    """One line for a pattern: its name, the missing share of this mask and the paper's µ (§3.3)."""
+    """One line for a pattern: its name and the missing share of this mask (§3.3). (µ, the
+    refinement's confidence per pattern, waits for notebook 05, where it is used.)"""
     p = masks.pattern(pattern)
-    return f"({p.number}) {p.name}: missing {masks.missing_fraction(known):.1%} · paper's µ {p.mu}"
+    return f"({p.number}) {p.name}: missing {masks.missing_fraction(known):.1%}"
 
 
 def _pattern_dropdown(value: int = 5):

@@ -283,6 +283,8 @@ def test_widgets_work_in_a_real_browser(lab, browser, name):
     _wait(lambda: (s := _state(browser)) and s["kernel"] == "idle", 180, f"{name} to reopen after a reload")
     _wait(lambda: _widget_roots(browser), 60, "the widgets to render again after the reload")
     time.sleep(3)  # let every saved widget view (progress bars too) try to render
+    browser.execute_script("arguments[0].scrollIntoView()", _widget_roots(browser)[-1])
     browser.save_screenshot(str(SCREENSHOTS / f"{stem}-reloaded.png"))
     assert not (problems := _problems(browser, _state(browser))), f"{name} after a reload:\n" + "\n".join(problems)
     print(f"{name}: {changes} widget changes checked in {time.time() - started:.0f} s")
+    browser.execute_script(_NOTEBOOK + "return w.sessionContext.shutdown();")  # free the kernel's memory

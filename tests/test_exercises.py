@@ -91,3 +91,19 @@ def test_references_agree_with_the_kit():
     assert SOLUTIONS["01.d_loss"](*logits) == pytest.approx(float(dcgan.discriminator_loss(*logits)), rel=1e-5)
     assert SOLUTIONS["01.g_loss"](logits[1]) == pytest.approx(float(dcgan.generator_loss(logits[1])), rel=1e-5)
     assert SOLUTIONS["05.lambda_size"] == pytest.approx(-0.003 * float(losses.perceptual_loss(np.array([[5.0]]))[0]))
+
+
+def test_every_exercise_has_a_cell_in_its_notebook_and_each_notebook_ends_with_questions():
+    import json
+    import re
+    from pathlib import Path
+
+    found = {}
+    for path in sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        for key in re.findall(r'exercises\.check\("([^"]+)", answer\)', text):
+            found[key] = path.name
+        assert "## Check your understanding" in "".join(cells[-1]["source"]), f"{path.name} ends without questions"
+    assert set(found) == set(exercises.EXERCISES)
+    assert all(found[key].startswith(key[:2]) for key in found), "an exercise sits in another notebook"

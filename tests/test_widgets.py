@@ -36,9 +36,9 @@ def test_render_pattern_draws_the_chosen_mask(faces, number):
     assert not plt.fignum_exists(figure.number)  # closed: the inline backend draws no stale copy
 
 
-def test_describe_pattern_names_share_and_mu():
+def test_describe_pattern_names_the_share_and_not_yet_mu():
     text = widgets.describe_pattern(4, masks.make_mask(4))
-    assert text == "(4) left half: missing 50.0% · paper's µ 0.33"
+    assert text == "(4) left half: missing 50.0%"
 
 
 def test_pattern_picker_builds_headless(faces, capsys):
