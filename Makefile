@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run demo-paper test test-unit test-notebooks clean-notebooks benchmarks figures
+.PHONY: setup run demo-paper test test-unit test-browser test-notebooks clean-notebooks benchmarks figures
 
 setup: $(STAMP)
 
@@ -29,6 +29,11 @@ test: setup
 
 test-unit: setup
 	INPAINTKIT_FAST=1 $(BIN)/python -m pytest tests
+
+# The widgets in a real browser: JupyterLab + headless Chromium (Debian: apt-get install chromium
+# chromium-driver; .ci/run installs them). Screenshots go to browser-screenshots/ (git-ignored).
+test-browser: setup
+	INPAINTKIT_FAST=1 INPAINTKIT_BROWSER=1 $(BIN)/python -m pytest tests/test_browser.py -v -s
 
 benchmarks: setup
 	$(BIN)/python benchmarks/bench_train_step.py

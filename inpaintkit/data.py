@@ -218,7 +218,7 @@ def decode_files(files: list[Path], progress: bool = True) -> tuple[np.ndarray, 
 
     report = LoadReport(skipped=[], converted=[], names=[])
     out = []
-    for path in tqdm(files, desc="decoding faces", disable=not progress or len(files) < 200, leave=False):
+    for path in tqdm(files, desc="decoding faces", disable=not progress or len(files) < 200, leave=True):
         try:
             if path.stat().st_size == 0:  # else imageio suggests installing a video plugin
                 raise DataError(f"{path} is empty (0 bytes): not an image")

@@ -160,7 +160,8 @@ def optimize_latent(G, D, loss_fn: LossFn, count: int, *, z0=None, seed: int = 0
     t = tf.constant(0.0)
     traces: dict[str, np.ndarray] = {}
     snapshots, z_at = {}, {}
-    bar = tqdm(range(steps), desc=desc, disable=not progress, leave=False)
+    # leave=True: a closed bar (leave=False) leaves "model not found" in a notebook after a reload
+    bar = tqdm(range(steps), desc=desc, disable=not progress, leave=True)
     for index in bar:
         if snapshot_every and index % snapshot_every == 0:
             snapshots[index] = G(z, training=False).numpy()

@@ -221,3 +221,155 @@ def plot_differences(rows, metric: str = "MAE", region: str = "image"):
     ax.set_ylabel(f"{metric} after − before")
     fig.tight_layout()
     return fig
+
+
+# ----------------------------------------------------------------------------- concept figures
+PIPELINE_STAGES = (
+    ("y, known", "damaged face"),
+    ("inpaint z\nEq. 2–5", "x_g = G(ẑ)"),
+    ("blend\nEq. 6", "x_b"),
+    ("refine z\nEq. 7–9", "x_r = G(z_r)"),
+    ("blend\nEq. 6", "x (result)"),
+)
+
+
+def show_pipeline(images=None, size: float = 1.0):
+    """The pipeline of the paper's Fig. 8, drawn from code: damaged face → inpaint z (Eq. 2–5) →
+    blend (Eq. 6) → refine z (Eq. 7–9) → blend again. ``images``: optionally the five images
+    (y shown with its holes, x_g, x_b, x_r, x) to draw under the boxes. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    count = len(PIPELINE_STAGES)
+    rows = 2 if images is not None else 1
+    fig, axes = plt.subplots(rows, count, figsize=(count * 1.9 * size, (1.3 + 1.7 * (rows - 1)) * size),
+                             squeeze=False)
+    colours = ["#d9d9d9", "#9ecae1", "#fdd0a2", "#a1d99b", "#fdd0a2"]
+    for index, ((box, label), colour) in enumerate(zip(PIPELINE_STAGES, colours)):
+        ax = axes[0, index]
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_axis_off()
+        ax.add_patch(plt.Rectangle((0.08, 0.3), 0.84, 0.6, fc=colour, ec="k"))
+        ax.text(0.5, 0.6, box, ha="center", va="center", fontsize=8)
+        ax.text(0.5, 0.12, label, ha="center", va="center", fontsize=8, style="italic")
+        if index:
+            ax.annotate("", (0.08, 0.6), (-0.12, 0.6), xycoords="axes fraction",
+                        arrowprops=dict(arrowstyle="->", lw=1.2), annotation_clip=False)
+        if images is not None:
+            axes[1, index].imshow(to_display(images[index]))
+            axes[1, index].set_axis_off()
+    fig.suptitle("Fig. 8: inpainting (Yeh et al.), then the refinement GAN", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def loss_pixel_sets(known, window: int = 7) -> dict[str, np.ndarray]:
+    """Per term of the losses, the weight each pixel gets (a (64, 64) map; 0 = not seen), for
+    one mask: Eq. 4 (content: the weights wᵢ on S), Eq. 7 (global consensus: 1 on every known
+    pixel), Eq. 8 (inpainting consensus: 1 on every missing pixel, times µ in Eq. 9). Eq. 5 sees
+    the whole image through D, not pixel by pixel."""
+    from .losses import content_weights
+
+    known = np.asarray(known, dtype=bool)
+    return {"Eq. 4: content (wᵢ on S)": content_weights(known, n=window)[0],
+            "Eq. 7: global consensus (Mᶜ)": known.astype(np.float32),
+            "Eq. 8: inpainting consensus (M)": (~known).astype(np.float32)}
+
+
+def show_loss_pixel_sets(known, window: int = 7, mu: float | None = None, size: float = 1.8):
+    """The pixels each loss sees (the paper's Fig. 4 and 7) for one mask, as weight maps.
+
+    Inpainting (Eq. 3) sees only the thin band S; refinement (Eq. 9) sees every known pixel with
+    weight 1 and the inpainted ones with µ. Each panel is framed and titled with its share of
+    the image. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    sets = loss_pixel_sets(known, window)
+    if mu is not None:
+        key = "Eq. 8: inpainting consensus (M)"
+        sets[f"µ·Eq. 8 (µ = {mu:g})"] = sets.pop(key) * mu
+    fig, axes = plt.subplots(1, len(sets), figsize=(len(sets) * size * 1.15, size * 1.2))
+    for ax, (title, weights) in zip(axes, sets.items()):
+        ax.imshow(weights, cmap="magma", vmin=0.0, vmax=max(1.0, float(weights.max())))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_edgecolor("0.4")
+        ax.set_title(f"{title}\n{(weights > 0).mean():.1%} of the pixels", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- measures with baselines
+def plot_paired(before, after, labels=("before", "after"), ylabel: str = "", baseline=None,
+                baseline_label: str = "baseline", title: str | None = None):
+    """One line per image from its value in one condition to its value in the other, the means
+    as thick marks, and optionally a per-image baseline (e.g. the original face's own value) as
+    grey crosses: a change is read against the spread and the baseline, not as two means."""
+    import matplotlib.pyplot as plt
+
+    before, after = np.asarray(before, float), np.asarray(after, float)
+    fig, ax = plt.subplots(figsize=(3.6, 3))
+    for b, a in zip(before, after):
+        ax.plot([0, 1], [b, a], color="0.6", lw=0.8, marker="o", ms=3)
+    ax.plot([0, 1], [np.nanmean(before), np.nanmean(after)], color="C3", lw=2.5, marker="_", ms=20,
+            label="mean")
+    if baseline is not None:
+        baseline = np.asarray(baseline, float)
+        ax.scatter(np.full(len(baseline), 1.25), baseline, marker="x", color="0.3", label=baseline_label)
+        ax.axhline(np.nanmean(baseline), color="0.3", lw=0.8, ls=":")
+    ax.set_xticks([0, 1], list(labels))
+    ax.set_xlim(-0.3, 1.5)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_effect_sizes(ours: dict, paper: dict, metric: str = "MAE"):
+    """Per pattern, the relative change after − before refinement (% of the before value) of the
+    kit's run beside the paper's Table 1. ``ours``/``paper``: pattern → (before, after)."""
+    import matplotlib.pyplot as plt
+
+    from .masks import pattern
+
+    numbers = sorted(set(ours) | set(paper))
+    fig, ax = plt.subplots(figsize=(6, 3))
+    width = 0.38
+    for offset, (name, values, colour) in enumerate((("ours", ours, "C0"), ("paper", paper, "C1"))):
+        change = [100 * (values[n][1] - values[n][0]) / values[n][0] if n in values else np.nan for n in numbers]
+        bars = ax.bar(np.arange(len(numbers)) + (offset - 0.5) * width, change, width, label=name, color=colour)
+        ax.bar_label(bars, fmt="%.1f", fontsize=7)
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.set_xticks(range(len(numbers)), [f"({n}) {pattern(n).key}" for n in numbers], rotation=20)
+    ax.set_ylabel(f"{metric} after − before (% of before)")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def show_normal_equations(known, kind: str = "paper"):
+    """Eq. 6 as a linear system, drawn: the non-zeros of the operator L restricted to the missing
+    pixels (L_M), and of the normal-equation matrix L_Mᵀ L_M, whose non-zeros hug the diagonal
+    (a band about two image rows wide), which is why a banded Cholesky solves it exactly."""
+    import matplotlib.pyplot as plt
+
+    from .blending import poisson_operator
+
+    known = np.asarray(known, dtype=bool)
+    operator = poisson_operator(kind).tocsc()
+    missing = np.flatnonzero(~known.ravel())
+    l_m = operator[:, missing]
+    normal = (l_m.T @ l_m).tocoo()
+    bandwidth = int(np.abs(normal.row - normal.col).max())
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7, 3.4))
+    left.spy(l_m, markersize=0.2, aspect="auto")
+    left.set_title(f"L_M: {l_m.shape[0]} × {l_m.shape[1]}, {l_m.nnz} non-zeros", fontsize=8)
+    right.spy(normal, markersize=0.2)
+    right.set_title(f"L_Mᵀ L_M: {normal.shape[0]}², band half-width {bandwidth}", fontsize=8)
+    for ax in (left, right):
+        ax.tick_params(labelsize=6)
+    fig.tight_layout()
+    return fig, bandwidth

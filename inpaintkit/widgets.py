@@ -1,6 +1,9 @@
 """Widgets for the notebooks. Each wraps a plain, tested function (``render_pattern``,
 ``inpaint_demo``, ``refinement_demo``), and each notebook calls that function once with its
-defaults before showing the widget, so a headless run exercises exactly the widget's code."""
+defaults before showing the widget, so a headless run exercises exactly the widget's code.
+
+The plain functions close their figures: a notebook cell shows a figure only inside its widget,
+whose controls are set to the same parameters (``initial=``), never a stale one beside it."""
 from __future__ import annotations
 
 import numpy as np
@@ -21,20 +24,50 @@ def render_pattern(image, pattern: int = 5, seed: int = 0):
     share = masks.missing_fraction(known)
     figure = show_grid([image, masks.apply_mask(image, known), known.astype(float)], ncols=3, size=2.0,
                        titles=["face", f"({pattern}) {share:.1%} missing", "known (white)"])
+    frame = figure.axes[2]  # a frame, so the white known pixels do not melt into the page
+    frame.set_axis_on()
+    frame.set_xticks([])
+    frame.set_yticks([])
+    for spine in frame.spines.values():
+        spine.set_edgecolor("0.4")
+    _close(figure)
     return figure, known
 
 
+def _close(figure) -> None:
+    """Detach a figure from pyplot: the inline backend then does not draw it at the cell's end
+    (it is shown where a widget displays it)."""
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+
+
 def describe_pattern(pattern: int, known) -> str:
-    """One line for a pattern: its name, the missing share of this mask and the paper's µ (§3.3)."""
+    """One line for a pattern: its name and the missing share of this mask (§3.3). (µ, the
+    refinement's confidence per pattern, waits for notebook 05, where it is used.)"""
     p = masks.pattern(pattern)
-    return f"({p.number}) {p.name}: missing {masks.missing_fraction(known):.1%} · paper's µ {p.mu}"
+    return f"({p.number}) {p.name}: missing {masks.missing_fraction(known):.1%}"
 
 
 def _pattern_dropdown(value: int = 5):
+    """The six patterns, labelled with their numbers (n) as everywhere in the kit."""
     import ipywidgets as w
 
     return w.Dropdown(options=[(f"({n}) {p.name}", n) for n, p in masks.PATTERNS.items()], value=value,
                       description="pattern")
+
+
+def _show(out, figure, text: str | None = None, *, before: str | None = None) -> None:
+    """Replace what ``out`` shows by (optional text,) a figure and a line of text."""
+    from IPython.display import display
+
+    with out:
+        out.clear_output(wait=True)
+        if before:
+            print(before)
+        display(figure)
+        if text:
+            print(text)
 
 
 def pattern_picker(image, on_change=None, *, pattern: int = 5, seed: int = 0):
@@ -44,18 +77,12 @@ def pattern_picker(image, on_change=None, *, pattern: int = 5, seed: int = 0):
     called after every redraw (and once when built), e.g. to hand the mask to a later cell.
     """
     import ipywidgets as w
-    import matplotlib.pyplot as plt
-    from IPython.display import display
 
     choice, slider, out = _pattern_dropdown(pattern), w.IntSlider(seed, 0, 99, description="seed"), w.Output()
 
     def redraw(_=None):
-        with out:
-            out.clear_output(wait=True)
-            figure, known = render_pattern(image, choice.value, slider.value)
-            display(figure)
-            plt.close(figure)
-            print(describe_pattern(choice.value, known))
+        figure, known = render_pattern(image, choice.value, slider.value)
+        _show(out, figure, describe_pattern(choice.value, known))
         if on_change is not None:
             on_change(choice.value, slider.value, known)
 
@@ -81,29 +108,56 @@ def inpaint_demo(face, pattern: int = 5, seed: int = 0, steps: int | None = None
     figure = show_grid([masks.apply_mask(face, known), result.x_g[0], blended[0], face], ncols=4, size=1.8,
                        titles=["masked", "G(z)", "blended", "original"])
     values = {k: float(v[0]) for k, v in image_metrics(blended, face).items()}
-    return {"figure": figure, "result": result, "blended": blended, "metrics": values, "known": known}
+    _close(figure)
+    return {"pattern": pattern, "seed": seed, "figure": figure, "result": result, "blended": blended, "metrics": values, "known": known}
 
 
-def inpainting_explorer(faces, G, D):
-    """Pick a face, a hole pattern and a seed; a button runs ``inpaint_demo`` with a progress bar."""
+def metrics_line(metrics: dict) -> str:
+    """'MAE 4.21  MSE 101.30  PSNR 28.07  MSSIM 0.93' for the widgets' output."""
+    return "  ".join(f"{k} {v:.2f}" for k, v in metrics.items())
+
+
+def _run_button(description: str):
     import ipywidgets as w
-    import matplotlib.pyplot as plt
-    from IPython.display import display
 
-    face = w.IntSlider(0, 0, len(faces) - 1, description="face")
-    pattern, seed = _pattern_dropdown(), w.IntSlider(0, 0, 99, description="seed")
-    run, out = w.Button(description="inpaint", button_style="primary"), w.Output()
+    return w.Button(description=description, button_style="primary", layout=w.Layout(width="auto"))
+
+
+def _running(button, out, work) -> None:
+    """Disable ``button`` while ``work()`` runs, so a second click cannot queue a second run."""
+    button.disabled = True
+    try:
+        work()
+    finally:
+        button.disabled = False
+
+
+def inpainting_explorer(faces, G, D, *, face: int = 0, pattern: int = 5, seed: int = 0, initial=None):
+    """Pick a face, a hole pattern and a seed; a button runs ``inpaint_demo`` with a progress bar.
+
+    ``initial``: a result of :func:`inpaint_demo` to show before the first click; the controls then
+    start at its face, pattern and seed (pass ``face=`` for its face index).
+    """
+    import ipywidgets as w
+
+    if initial is not None:
+        pattern, seed = initial["pattern"], initial["seed"]
+    face_slider = w.IntSlider(face, 0, len(faces) - 1, description="face")
+    pattern_menu, seed_slider = _pattern_dropdown(pattern), w.IntSlider(seed, 0, 99, description="seed")
+    run, out = _run_button("inpaint"), w.Output()
+    if initial is not None:
+        _show(out, initial["figure"], metrics_line(initial["metrics"]))
 
     def on_click(_):
-        with out:
-            out.clear_output(wait=True)
-            demo = inpaint_demo(faces[face.value], pattern.value, seed.value, G=G, D=D)
-            display(demo["figure"])
-            plt.close(demo["figure"])
-            print("  ".join(f"{k} {v:.2f}" for k, v in demo["metrics"].items()))
+        def work():
+            with out:
+                out.clear_output(wait=True)
+                demo = inpaint_demo(faces[face_slider.value], pattern_menu.value, seed_slider.value, G=G, D=D)
+            _show(out, demo["figure"], metrics_line(demo["metrics"]))
+        _running(run, out, work)
 
     run.on_click(on_click)
-    return w.VBox([w.HBox([face, pattern, seed]), run, out])
+    return w.VBox([w.HBox([face_slider, pattern_menu, seed_slider]), run, out])
 
 
 # ----------------------------------------------------------------------------- refinement (notebook 05)
@@ -121,36 +175,91 @@ def refinement_demo(face, pattern: int = 5, seed: int = 0, mu: float | None = No
     mu = masks.pattern(pattern).mu if mu is None else mu
     result = inpaint_and_refine(face, known, G, D, mu=mu, lam=lam, inpaint_steps=steps, refine_steps=steps,
                                 seed=seed, original=face, progress=progress)
-    return {"figure": result.plot(), "result": result, "table": result.summary(), "mu": mu}
+    figure = result.plot()
+    _close(figure)
+    return {"figure": figure, "result": result, "table": result.summary(), "mu": mu, "lam": lam,
+            "pattern": pattern, "seed": seed, "steps": steps}
 
 
-def refinement_explorer(faces, G, D):
+# λ is offered on a fixed ladder so that the paper's 0.003 is sent to the kernel exactly (a
+# logarithmic slider would snap it to 10^-2.5 = 0.00316); 0 switches the perceptual term off.
+LAMBDAS = (0.0, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+
+
+def mu_note(pattern: int, mu: float, follows: bool) -> str:
+    """What the µ slider holds and why, shown under the controls of the refinement widget."""
+    paper = masks.pattern(pattern).mu
+    if follows:
+        return f"µ = {paper:.2f}, the paper's value for pattern ({pattern}); moving the µ slider keeps yours"
+    return f"µ = {mu:.2f}, yours (the paper's for ({pattern}) is {paper:.2f}); tick the box to go back to it"
+
+
+def refinement_explorer(faces, G, D, *, face: int = 0, pattern: int = 5, seed: int = 0, initial=None):
     """Pick a face, a hole pattern, a seed, µ, λ and the steps; a button runs the pipeline with a
-    progress bar and shows the four metrics before and after refinement (wraps refinement_demo)."""
+    progress bar and shows the four metrics before and after refinement (wraps refinement_demo).
+
+    µ follows the paper's value for the chosen pattern until the learner moves the µ slider; from
+    then on a pattern change keeps the learner's µ, and a note under the controls says which µ is
+    in use. ``initial``: a result of :func:`refinement_demo` shown before the first click; the
+    controls start at its pattern, seed, µ, λ and steps.
+    """
     import ipywidgets as w
-    import matplotlib.pyplot as plt
-    from IPython.display import display
 
-    from . import config, masks
+    from . import config
 
-    face = w.IntSlider(0, 0, len(faces) - 1, description="face")
-    pattern = w.Dropdown(options=[(p.name, n) for n, p in masks.PATTERNS.items()], value=5, description="pattern")
-    seed = w.IntSlider(0, 0, 99, description="seed")
-    mu = w.FloatSlider(masks.pattern(5).mu, min=0.0, max=2.0, step=0.01, description="µ")
-    lam = w.FloatLogSlider(0.003, base=10, min=-5, max=0, description="λ")
-    steps = w.IntSlider(config.budget().refine_steps, 10, 3000, step=10, description="steps")
-    run = w.Button(description="inpaint + refine", button_style="primary")
-    out = w.Output()
-    pattern.observe(lambda change: setattr(mu, "value", masks.pattern(change["new"]).mu), names="value")
+    steps_value, mu_value, lam_value = config.budget().refine_steps, masks.pattern(pattern).mu, 0.003
+    if initial is not None:
+        pattern, seed, mu_value, lam_value = initial["pattern"], initial["seed"], initial["mu"], initial["lam"]
+        steps_value = initial["steps"] or steps_value
+    face_slider = w.IntSlider(face, 0, len(faces) - 1, description="face")
+    pattern_menu = _pattern_dropdown(pattern)
+    seed_slider = w.IntSlider(seed, 0, 99, description="seed")
+    mu = w.FloatSlider(mu_value, min=0.0, max=2.0, step=0.01, description="µ", readout_format=".2f")
+    lam = w.SelectionSlider(options=[(f"{v:g}", v) for v in LAMBDAS], value=lam_value, description="λ")
+    steps = w.IntSlider(steps_value, 10, 3000, step=10, description="steps")
+    follows = w.Checkbox(mu_value == masks.pattern(pattern).mu, description="µ = paper's value for the pattern",
+                         indent=False)
+    note = w.Label(mu_note(pattern, mu.value, follows.value))
+    run, out = _run_button("inpaint + refine"), w.Output()
+    setting = {"by_code": False}
+
+    def set_mu_to_paper():
+        setting["by_code"] = True
+        try:
+            mu.value = masks.pattern(pattern_menu.value).mu
+        finally:
+            setting["by_code"] = False
+
+    def on_pattern(_):
+        if follows.value:
+            set_mu_to_paper()
+        note.value = mu_note(pattern_menu.value, mu.value, follows.value)
+
+    def on_mu(_):
+        if not setting["by_code"]:
+            follows.value = False  # the learner chose a µ: keep it
+        note.value = mu_note(pattern_menu.value, mu.value, follows.value)
+
+    def on_follows(change):
+        if change["new"]:
+            set_mu_to_paper()
+        note.value = mu_note(pattern_menu.value, mu.value, follows.value)
+
+    pattern_menu.observe(on_pattern, names="value")
+    mu.observe(on_mu, names="value")
+    follows.observe(on_follows, names="value")
+    if initial is not None:
+        _show(out, initial["figure"], before=initial["table"])
 
     def on_click(_):
-        with out:
-            out.clear_output(wait=True)
-            demo = refinement_demo(faces[face.value], pattern.value, seed.value, mu.value, lam.value,
-                                   steps.value, G=G, D=D)
-            print(demo["table"])
-            display(demo["figure"])
-            plt.close(demo["figure"])
+        def work():
+            with out:
+                out.clear_output(wait=True)
+                demo = refinement_demo(faces[face_slider.value], pattern_menu.value, seed_slider.value, mu.value,
+                                       lam.value, steps.value, G=G, D=D)
+            _show(out, demo["figure"], before=demo["table"])
+        _running(run, out, work)
 
     run.on_click(on_click)
-    return w.VBox([w.HBox([face, pattern, seed]), w.HBox([mu, lam, steps]), run, out])
+    return w.VBox([w.HBox([face_slider, pattern_menu, seed_slider]), w.HBox([mu, lam, steps]),
+                   w.HBox([follows, note]), run, out])

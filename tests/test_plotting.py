@@ -68,3 +68,38 @@ def test_show_framing_draws_the_108_box_at_any_scale(scale):
     box = figure.axes[0].patches[0]
     assert box.get_width() == pytest.approx(108 * scale) and box.get_height() == pytest.approx(108 * scale)
     assert box.get_x() + 0.5 == pytest.approx((178 * scale - 108 * scale) / 2)
+
+
+def test_loss_pixel_sets_partition_the_image_and_match_eq4():
+    from inpaintkit import losses
+
+    known = masks.make_mask(5)
+    sets = plotting.loss_pixel_sets(known)
+    content, consensus, inpainting = sets.values()
+    np.testing.assert_array_equal(content, losses.content_weights(known)[0])
+    np.testing.assert_array_equal(consensus + inpainting, np.ones((64, 64)))  # Eq. 7 and 8 cover P once
+    assert ((content > 0) <= (consensus > 0)).all()                          # S ⊂ Mᶜ
+    figure = plotting.show_loss_pixel_sets(known, mu=0.66)
+    assert [ax.get_title().split("\n")[1] for ax in figure.axes] == [
+        f"{(content > 0).mean():.1%} of the pixels", "75.0% of the pixels", "25.0% of the pixels"]
+    assert figure.axes[2].images[0].get_array().max() == pytest.approx(0.66)
+
+
+def test_show_pipeline_draws_five_stages_and_the_images():
+    assert len(plotting.show_pipeline().axes) == 5
+    images = np.zeros((5, 64, 64, 3), np.float32)
+    figure = plotting.show_pipeline(images)
+    assert len(figure.axes) == 10 and all(ax.images for ax in figure.axes[5:])
+
+
+def test_plot_paired_and_effect_sizes():
+    figure = plotting.plot_paired([1, 2, 3], [2, 2, 2], baseline=[0.5, 0.5, 0.5])
+    assert len(figure.axes[0].lines) >= 4
+    figure = plotting.plot_effect_sizes({1: (10.0, 9.0)}, {1: (16.2, 14.04), 5: (15.18, 13.68)})
+    labels = [t.get_text() for t in figure.axes[0].texts]
+    assert "-10.0" in labels and "-13.3" in labels and "-9.9" in labels
+
+
+def test_normal_equations_are_banded():
+    figure, bandwidth = plotting.show_normal_equations(masks.make_mask(5))
+    assert 64 <= bandwidth <= 2 * 64 + 2   # couples pixels at most two image rows apart

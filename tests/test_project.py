@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -48,6 +49,17 @@ def test_notebook_committed_without_outputs_or_widget_state(path):
                     if cell.get("outputs") or cell.get("execution_count")]
     assert not with_outputs, f"{path.name}: cells {with_outputs} hold outputs; clear them before committing"
     assert "widgets" not in notebook.get("metadata", {}), f"{path.name} holds widget state"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_nbformat_4_5_with_cell_ids(path):
+    """JupyterLab adds ids to a 4.4 notebook on open and marks it modified; 4.5 with ids opens clean."""
+    notebook = json.loads(path.read_text())
+    assert (notebook["nbformat"], notebook["nbformat_minor"]) == (4, 5), f"{path.name} is not nbformat 4.5"
+    ids = [cell.get("id") for cell in notebook["cells"]]
+    assert all(isinstance(i, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", i) for i in ids), \
+        f"{path.name}: every cell needs an id of 1-64 letters, digits, - or _"
+    assert len(set(ids)) == len(ids), f"{path.name}: cell ids repeat"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
