@@ -73,10 +73,13 @@ class PipelineResult:
 def inpaint_and_refine(y, known, G=None, D=None, *, mu=None, which_pattern=None, lam: float = LAMBDA,
                        inpaint_steps: int | None = None, refine_steps: int | None = None,
                        refine_init: str = DEFAULT_INIT, blend_kind: str = "paper", seed: int = 0,
-                       original=None, progress: bool = True) -> PipelineResult:
+                       original=None, progress: bool = True, z0=None, z_fresh=None) -> PipelineResult:
     """Run Fig. 8 on a batch. µ comes from ``mu`` or else from the hole pattern's paper value.
 
     G and D default to the shipped weights. Steps default to the budget (1500 each in full mode).
+    ``z0`` / ``z_fresh`` (N, 100): the starting z of inpainting / of a fresh refinement, instead
+    of draws from ``seed`` and ``seed + 1`` (e.g. the same start for every image of a batch, so a
+    photo's result does not depend on its place in the batch).
     """
     if G is None or D is None:
         from .dcgan import load_pretrained
@@ -91,10 +94,11 @@ def inpaint_and_refine(y, known, G=None, D=None, *, mu=None, which_pattern=None,
     budget = config.budget()
     inpaint_steps = budget.inpaint_steps if inpaint_steps is None else inpaint_steps
     refine_steps = budget.refine_steps if refine_steps is None else refine_steps
-    inpainted = semantic_inpaint(y, known, G, D, steps=inpaint_steps, lam=lam, seed=seed, progress=progress)
+    inpainted = semantic_inpaint(y, known, G, D, steps=inpaint_steps, lam=lam, seed=seed, z0=z0,
+                                 progress=progress)
     x_b = poisson_blend(y, known, inpainted.x_g, kind=blend_kind)
     refined = refine(x_b, known, G, D, mu=mu, lam=lam, steps=refine_steps, init=refine_init,
-                     z_init=inpainted.z, seed=seed + 1, progress=progress)
+                     z_init=inpainted.z, z_fresh=z_fresh, seed=seed + 1, progress=progress)
     x = poisson_blend(y, known, refined.x_r, kind=blend_kind)
     return PipelineResult(
         y=y, known=known, x_g=inpainted.x_g, x_b=x_b, x_r=refined.x_r, x=x, z_g=inpainted.z,
