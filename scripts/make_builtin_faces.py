@@ -25,9 +25,10 @@ from inpaintkit.data import to_uint8
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "inpaintkit" / "portraits"
 # Ids whose framed face looked wrong on the contact sheet (hand review of all 299 framed faces,
-# with the photo and boxes enlarged for 24 doubtful ones): L000397 framed a patch of hair and
-# cheek, C000059 (head turned and tilted) half a face, E000092 too tight (forehead to mouth).
-REJECTED: set[str] = {"L000397", "C000059", "E000092"}
+# with the photo and boxes enlarged for 30 doubtful ones): L000397 framed a patch of hair and
+# cheek, C000059 (head turned and tilted) half a face, E000092, C000141 and V000126 too tight
+# (a box on part of the face: eyes to mouth).
+REJECTED: set[str] = {"L000397", "C000059", "E000092", "C000141", "V000126"}
 
 
 def contact_sheet(framed: dict, path: Path, columns: int = 20) -> None:
