@@ -225,7 +225,7 @@ def own_face_demo(face, known, *, mu: float | None = None, steps: int | None = N
     metrics = result.metrics()
     return {"figure": own.panel_figure(result, 0, title), "result": result, "table": result.summary(),
             "metrics": {when: {k: float(v[0]) for k, v in values.items()} for when, values in metrics.items()},
-            "mu": float(result.mu.reshape(-1)[0]), "png": png_bytes(result.x[0])}
+            "mu": round(float(result.mu.reshape(-1)[0]), 4), "png": png_bytes(result.x[0])}
 
 
 def own_face_studio(G=None, D=None, *, scale: int = 4):
@@ -333,7 +333,7 @@ def own_face_studio(G=None, D=None, *, scale: int = 4):
                 print(f"cannot inpaint yet: {error}")
                 return
             state["demo"] = demo
-            print(f"µ {demo['mu']}; against the unmasked face:")
+            print(f"µ {demo['mu']:.2f}; against the unmasked face:")
             print(demo["table"])
             display(demo["figure"])
             plt.close(demo["figure"])
