@@ -6,8 +6,8 @@ with the image: the central 54×54 of an 89×109 file. Pixels come out as float3
 (the generator's tanh range), NHWC.
 
 Where the data is: ``INPAINTKIT_DATA`` (see :mod:`inpaintkit.config`). When it is unset the kit
-runs on a small built-in set of sample faces (scikit-image's astronaut photograph, public domain,
-framed the same way) and says so once.
+runs on a small built-in set of sample faces (public-domain official portraits shipped in
+``inpaintkit/portraits/``, framed like CelebA by :mod:`inpaintkit.faces`) and says so once.
 """
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ _ALIASES = {"val": "validation", "valid": "validation", "eval": "validation"}
 # CelebA's official id ranges, used when list_eval_partition.txt is absent.
 _ID_RANGES = {0: (1, 162770), 1: (162771, 182637), 2: (182638, 202599)}
 _EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp"}
-_LOADER_VERSION = "1"  # bump when framing or decoding changes: old caches are then ignored
+_LOADER_VERSION = "2"  # bump when framing or decoding changes: old caches are then ignored
+_EXIF_ORIENTATION = 0x0112
 
 
 class DataError(InputError):
@@ -79,25 +80,64 @@ def frame_face(image: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
     return np.clip(framed, 0.0, 1.0).astype(np.float32)
 
 
-def read_rgb(path: Path) -> tuple[np.ndarray, str | None]:
-    """Read an image file as H×W×3; also return a note when it had to be converted (grayscale, alpha)."""
-    from skimage import io
-    from skimage.color import gray2rgb
+def read_rgb(path, max_side: int | None = None, *, name: str | None = None) -> tuple[np.ndarray, str | None]:
+    """Read an image file (a path, or the bytes of one) as uint8 H×W×3; also return a note saying
+    what had to be converted, or None.
 
+    Decoded with Pillow so that every mode comes out as true RGB: EXIF orientation is applied (a
+    phone photo stands upright), grayscale and palette images are expanded, CMYK JPEGs are
+    converted with their colours (Adobe's inverted CMYK included; reading them as "RGB + alpha"
+    gave wrong colours), and transparency is flattened onto white. ``max_side`` downscales a
+    larger photo first (JPEGs are decoded at a reduced scale, so a huge photo never fills memory).
+    ``name`` names the source in errors and notes when ``path`` is bytes.
+    """
+    import io as _io
+
+    from PIL import Image, ImageOps
+
+    label = name or ("uploaded image" if isinstance(path, (bytes, bytearray, memoryview)) else str(path))
+    source = _io.BytesIO(bytes(path)) if isinstance(path, (bytes, bytearray, memoryview)) else path
+    notes = []
     try:
-        image = io.imread(path)
-    except Exception as error:  # imageio raises many types for a damaged file
-        raise DataError(f"cannot read image {path}: {error.__class__.__name__}: {error}") from None
-    note = None
-    if image.ndim == 2:
-        image, note = gray2rgb(image), "grayscale"
-    elif image.ndim == 3 and image.shape[-1] == 4:
-        image, note = image[..., :3], "alpha channel dropped"
-    if image.ndim != 3 or image.shape[-1] != 3:
-        raise DataError(f"{path} has shape {image.shape}, not an RGB or grayscale image")
-    if min(image.shape[:2]) < 16:
-        raise DataError(f"{path} is {image.shape[1]}×{image.shape[0]} pixels, too small to frame a face")
-    return image, note
+        with Image.open(source) as opened:
+            if max_side is not None and max(opened.size) > max_side:
+                notes.append(f"downscaled from {opened.size[0]}×{opened.size[1]}")
+                opened.draft(None, (max_side, max_side))  # JPEG: decode at 1/2, 1/4 or 1/8 scale
+            opened.load()
+            image = opened
+            if opened.getexif().get(_EXIF_ORIENTATION, 1) not in (0, 1):
+                image = ImageOps.exif_transpose(opened)  # a phone photo stands upright
+                notes.append("turned upright (EXIF orientation)")
+    except FileNotFoundError:
+        raise DataError(f"image file {label} does not exist") from None
+    except Exception as error:  # Pillow raises many types for a damaged or unknown file
+        raise DataError(f"cannot read image {label}: {error.__class__.__name__}: {error}") from None
+    mode = image.mode
+    if mode in ("1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "F"):
+        notes.append("grayscale")
+        if mode not in ("1", "L", "LA", "La"):  # 16-bit or float grey: to 8 bits (65535 → 255)
+            grey = np.asarray(image, np.float64)
+            grey = grey / 257.0 if grey.max() > 255 else grey
+            image = Image.fromarray(np.clip(np.rint(grey), 0, 255).astype(np.uint8))
+    elif mode == "CMYK":
+        notes.append("CMYK converted to RGB")
+    elif mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        if np.asarray(rgba)[..., 3].min() < 255:
+            notes.append("transparency flattened onto white")
+            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            image = Image.alpha_composite(white, rgba)
+        else:
+            notes.append("alpha channel dropped (fully opaque)")
+    rgb = image.convert("RGB")
+    if max_side is not None and max(rgb.size) > max_side:
+        rgb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    array = np.asarray(rgb, dtype=np.uint8)
+    if min(array.shape[:2]) < 16:
+        raise DataError(f"{label} is {array.shape[1]}×{array.shape[0]} pixels, too small to frame a face")
+    return array, "; ".join(notes) or None
 
 
 def _partition_name(partition: str) -> str:
@@ -287,27 +327,49 @@ def load_celeba_named(root: Path | str | None = None, partition: str = "train", 
 
 
 _SAMPLE_NOTICE_SHOWN = False
-# A 178×218 box around the astronaut's face, placed like a CelebA aligned crop (checked by eye).
-_SAMPLE_BOX = (120, 0, 1.0)
+PORTRAITS_DIR = Path(__file__).parent / "portraits"
+
+
+def _portraits() -> list[dict]:
+    """The shipped portraits' manifest entries (id, file, detection box, crop box)."""
+    manifest = PORTRAITS_DIR / "manifest.json"
+    if not manifest.exists():
+        raise DataError(f"the built-in faces are missing: {manifest} does not exist (reinstall inpaintkit)")
+    return json.loads(manifest.read_text())["faces"]
+
+
+_SAMPLE_CACHE: dict[int, np.ndarray] = {}
 
 
 def sample_faces(count: int | None = None) -> np.ndarray:
-    """The built-in faces: scikit-image's astronaut (public domain) and its mirror image.
+    """The built-in faces: a few dozen public-domain official portraits (``inpaintkit/portraits/``,
+    source and licence in its README), each framed like CelebA by :mod:`inpaintkit.faces`.
 
-    The photo is cut to a 178×218 box placed like a CelebA aligned crop (eyes level, face
-    centred), then framed with :func:`frame_face`, so it looks like the training data.
+    The face boxes were found once by ``scripts/make_builtin_faces.py`` and are stored in the
+    manifest, so loading only cuts and resizes. More faces than shipped repeat them in order.
     """
-    from skimage import data as skdata
+    from .faces import Box, cut_square
 
-    photo = skdata.astronaut()
-    x0, y0, scale = _SAMPLE_BOX
-    crop = photo[y0:y0 + round(218 * scale), x0:x0 + round(178 * scale)]
-    face = frame_face(crop) * 2 - 1
-    faces = np.stack([face, face[:, ::-1]]).astype(np.float32)
-    faces = to_unit_range(to_uint8(faces))
-    if count is not None:
-        faces = np.resize(faces, (count,) + faces.shape[1:]) if count > len(faces) else faces[:count]
-    return faces
+    entries = _portraits()
+    wanted = len(entries) if count is None else count
+    if wanted < 1:
+        raise DataError(f"count must be at least 1, got {count}")
+    faces = []
+    for index in range(min(wanted, len(entries))):
+        if index not in _SAMPLE_CACHE:
+            photo, _ = read_rgb(PORTRAITS_DIR / entries[index]["file"])
+            _SAMPLE_CACHE[index] = to_unit_range(to_uint8(cut_square(photo, Box(*entries[index]["crop"])) * 2 - 1))
+        faces.append(_SAMPLE_CACHE[index])
+    faces = np.stack(faces)
+    return np.resize(faces, (wanted,) + faces.shape[1:]) if wanted > len(faces) else faces
+
+
+def sample_photo(index: int = 0) -> tuple[np.ndarray, str]:
+    """One built-in portrait as the photo it was framed from (uint8 H×W×3) and its id."""
+    entries = _portraits()
+    entry = entries[index % len(entries)]
+    photo, _ = read_rgb(PORTRAITS_DIR / entry["file"])
+    return photo, entry["id"]
 
 
 def load_faces(partition: str = "validation", count: int | None = None, *, progress: bool = True) -> np.ndarray:
@@ -319,7 +381,7 @@ def load_faces(partition: str = "validation", count: int | None = None, *, progr
     _partition_name(partition)  # a wrong name is an error either way
     if not _SAMPLE_NOTICE_SHOWN:
         print(f"inpaintkit: {config.ENV_DATA} is not set, so the built-in sample faces are used "
-              f"(scikit-image's astronaut photo). Point {config.ENV_DATA} at a CelebA download for real data.")
+              f"(public-domain portraits framed like CelebA). Point {config.ENV_DATA} at a CelebA download for real data.")
         _SAMPLE_NOTICE_SHOWN = True
     return sample_faces(count)
 
@@ -356,15 +418,22 @@ def train_dataset(images, batch_size: int = 64, *, seed: int = 0, epoch: int = 0
 
 def example_raw_image() -> np.ndarray:
     """One raw aligned crop for notebook 00: the first validation file of ``INPAINTKIT_DATA``,
-    or the built-in sample photo cut like an aligned crop."""
+    or the first built-in portrait cut to a 178×218 box around its CelebA framing (so that
+    :func:`frame_face` of it gives the first built-in face)."""
     root = celeba_root()
     if root is not None:
         image, _ = read_rgb(list_images(root, "validation", 1)[0])
         return image
-    from skimage import data as skdata
+    from skimage.transform import AffineTransform, warp
 
-    x0, y0, scale = _SAMPLE_BOX
-    return skdata.astronaut()[y0:y0 + round(218 * scale), x0:x0 + round(178 * scale)]
+    photo, _ = sample_photo(0)
+    left, top, side = _portraits()[0]["crop"]
+    step = side / FACE_BOX  # photo pixels per aligned-crop pixel
+    width, height = ORIGINAL_SIZE
+    left, top = left - step * (width - FACE_BOX) / 2, top - step * (height - FACE_BOX) / 2
+    to_photo = AffineTransform(scale=step, translation=(left + step / 2 - 0.5, top + step / 2 - 0.5))
+    crop = warp(photo, to_photo, output_shape=(height, width), order=1, mode="edge")
+    return to_uint8(crop * 2 - 1)
 
 
 # Validation faces 0–99 (in sorted order) are the reported evaluation (Tables 1 and 2); anything
@@ -396,4 +465,3 @@ def full_size_mask(files: list[Path]) -> np.ndarray:
             return 0
 
     return np.array([width(path) >= ORIGINAL_SIZE[0] for path in files], dtype=bool)
-

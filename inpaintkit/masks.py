@@ -195,3 +195,42 @@ def apply_mask(images, known, fill: float = 0.0) -> np.ndarray:
     images = np.asarray(images, dtype=np.float32)
     known = np.asarray(known, dtype=bool)
     return np.where(known[..., None], images, np.float32(fill))
+
+
+def mask_from_strokes(strokes, start=None, *, size: int = SIZE) -> np.ndarray:
+    """A ``known`` mask from brush strokes drawn with the mouse (notebook 07's canvas).
+
+    ``strokes`` is a sequence of ``(points, radius, erase)``: ``points`` the (x, y) positions the
+    mouse passed through, in pixels of the size × size face (x right, y down, pixel centres at
+    i + ½); ``radius`` the brush radius in those pixels; ``erase`` False paints a hole (missing
+    pixels), True paints known pixels back. Consecutive points are joined, so a fast stroke
+    leaves no gaps. Strokes apply in order on top of ``start`` (default: all known, e.g. a
+    pattern's mask to edit). The result is not validated: an empty drawing has no hole yet.
+    """
+    known = np.ones((size, size), bool) if start is None else np.array(start, dtype=bool, copy=True)
+    if known.shape != (size, size):
+        raise MaskError(f"start mask must have shape ({size}, {size}), got {known.shape}")
+    centres = np.stack(np.meshgrid(np.arange(size) + 0.5, np.arange(size) + 0.5), axis=-1)  # (y, x, [x, y])
+    for number, stroke in enumerate(strokes):
+        try:
+            points, radius, erase = stroke
+            points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+            radius = float(radius)
+        except (TypeError, ValueError):
+            raise MaskError(f"stroke {number} must be (points, radius, erase) with points as (x, y) pairs") from None
+        if len(points) == 0:
+            continue
+        if not radius > 0:
+            raise MaskError(f"stroke {number}: brush radius must be positive, got {radius}")
+        starts, ends = points[:-1], points[1:]
+        if len(points) == 1:
+            starts, ends = points, points
+        touched = np.zeros((size, size), bool)
+        for a, b in zip(starts, ends):
+            segment = b - a
+            length2 = float(segment @ segment)
+            t = 0.0 if length2 == 0 else np.clip(((centres - a) @ segment) / length2, 0.0, 1.0)
+            nearest = a + np.asarray(t)[..., None] * segment
+            touched |= np.sum((centres - nearest) ** 2, axis=-1) <= radius ** 2
+        known[touched] = bool(erase)
+    return known

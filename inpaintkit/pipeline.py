@@ -124,10 +124,13 @@ def fig8(y, known, G, D, *, mu, lam: float = LAMBDA, inpaint_steps: int, refine_
 def inpaint_and_refine(y, known, G=None, D=None, *, mu=None, which_pattern=None, lam: float = LAMBDA,
                        inpaint_steps: int | None = None, refine_steps: int | None = None,
                        refine_init: str = DEFAULT_INIT, blend_kind: str = "paper", seed: int = 0,
-                       original=None, progress: bool = True) -> PipelineResult:
+                       original=None, progress: bool = True, z0=None, z_fresh=None) -> PipelineResult:
     """Run Fig. 8 (:func:`fig8`) on a batch. µ comes from ``mu`` or else from the hole pattern's paper value.
 
     G and D default to the shipped weights. Steps default to the budget (1500 each in full mode).
+    ``z0`` / ``z_fresh`` (N, 100): the starting z of inpainting / of a fresh refinement, instead
+    of draws from ``seed`` and ``seed + 1`` (e.g. the same start for every image of a batch, so a
+    photo's result does not depend on its place in the batch).
     """
     if mu is None:
         if which_pattern is None:
@@ -141,4 +144,5 @@ def inpaint_and_refine(y, known, G=None, D=None, *, mu=None, which_pattern=None,
 
         G, D = load_pretrained()
     return fig8(y, known, G, D, mu=mu, lam=lam, inpaint_steps=inpaint_steps, refine_steps=refine_steps,
-                refine_init=refine_init, blend_kind=blend_kind, seed=seed, original=original, progress=progress)
+                refine_init=refine_init, blend_kind=blend_kind, seed=seed, z0=z0, z_fresh=z_fresh,
+                original=original, progress=progress)

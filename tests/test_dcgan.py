@@ -154,10 +154,15 @@ def test_shipped_weights_load_and_beat_an_untrained_generator():
     G, D = dcgan.load_pretrained()
     from inpaintkit.data import load_faces
 
-    targets = load_faces("validation", 8, progress=False)  # held-out faces (sample faces without data)
+    from inpaintkit.data import celeba_root
+
+    targets = load_faces("validation", 8, progress=False)  # held-out faces (built-in portraits without data)
     trained = dcgan.heldout_fit(G, D, targets, steps=200)
     untrained = dcgan.heldout_fit(dcgan.build_generator(), D, targets, steps=200)
-    assert trained["mean_mse"] < 0.5 * untrained["mean_mse"]
+    # On the first 8 built-in portraits, 200 steps: trained MSE 701.7 against 2608-2615 for three
+    # untrained initialisations (ratio 0.27); the bound keeps a margin over that measurement.
+    bound = 0.5 if celeba_root() is not None else 0.35
+    assert trained["mean_mse"] < bound * untrained["mean_mse"]
 
 
 def test_cli_reports_a_missing_data_folder(tmp_path, capsys):
