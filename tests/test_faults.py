@@ -58,6 +58,29 @@ def copy_run(finished_run, tmp_path):
     return target
 
 
+def test_a_run_stopped_mid_batch_resumes_to_the_same_csv(models, faces, finished_run, tmp_path, monkeypatch):
+    real = evaluation.run_batch
+    calls = []
+
+    def stopped_on_the_third_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # as a kill in the middle of a batch: nothing of it is written
+        return real(*args, **kwargs)
+
+    out = tmp_path / "stopped"
+    monkeypatch.setattr(evaluation, "run_batch", stopped_on_the_third_batch)
+    with pytest.raises(KeyboardInterrupt):
+        evaluation.evaluate(faces, NAMES, *models, out, batch_size=2, **TINY)
+    assert len(reports.batch_files(out)) == 2 and files_in(out / "batches") == [p.name for p in reports.batch_files(out)]
+    monkeypatch.setattr(evaluation, "run_batch", real)
+    evaluation.evaluate(faces, NAMES, *models, out, batch_size=2, **TINY)
+    whole = copy_run(finished_run, tmp_path)
+    reports.write_reports(out)
+    reports.write_reports(whole)
+    assert (out / "per_image.csv").read_bytes() == (whole / "per_image.csv").read_bytes()
+
+
 def test_a_leftover_temporary_batch_file_is_not_counted_as_a_result(finished_run, tmp_path):
     out = copy_run(finished_run, tmp_path)
     real = out / "batches" / "pattern1_batch000.json"
