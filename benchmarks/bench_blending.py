@@ -24,12 +24,11 @@ from pathlib import Path
 
 from inpaintkit.blending import KINDS, time_solvers
 from inpaintkit.masks import PATTERNS, parse_patterns
-from inpaintkit.reports import paste_block
-from inpaintkit.storage import atomic_write_text
+from inpaintkit.reports import block_markers, check_record_target, record_block
 
 TARGET = 50.0
 PAPER_MS = 6000.0  # §3.2: CVX in Matlab on an Intel i7
-START, END = "<!-- bench_blending:start -->", "<!-- bench_blending:end -->"
+START, END = block_markers("bench_blending")
 
 
 def report(args) -> str:
@@ -61,11 +60,6 @@ def report(args) -> str:
     return "\n".join(lines) + "\n"
 
 
-def record(readme: Path, text: str) -> None:
-    """Write ``text`` between the README's benchmark markers (atomically)."""
-    atomic_write_text(readme, paste_block(readme.read_text(), text, START, END))
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=64, help="images per batch for the fast solver")
@@ -79,11 +73,11 @@ def main(argv: list[str] | None = None) -> None:
     if not 1 <= args.count <= 64 or args.reference < 1:
         parser.error("--count must be 1-64 (the left half has 64 placements) and --reference at least 1")
     if args.record is not None:  # fail before the run, not after it
-        paste_block(args.record.read_text(), "", START, END)
+        check_record_target(args.record, "bench_blending")
     text = report(args)
     print("\n" + text)
     if args.record is not None:
-        record(args.record, text)
+        record_block(args.record, "bench_blending", text)
         print(f"figures written into {args.record}")
 
 

@@ -4,21 +4,25 @@ bare G + D forward and backward pass to z at the same batch size, measured in th
 optimiser with G and D under Keras' mixed_bfloat16 policy against float32 (target: bf16 ≥ 1.6×
 faster per step).
 
-    python benchmarks/bench_inpainting.py [--batch 64] [--steps 30] [--width 64] [--repeats 3] [--record README.md]
+    python benchmarks/bench_inpainting.py [--batch 64] [--steps 30] [--width 64] [--repeats 3]
+                                          [--record README.md]
 
 The kit is timed end to end (``semantic_inpaint``: mask weights, every step with its per-image
 loss trace copied to the host, the final G(z)) after one warm-up call that compiles its step.
 The bare step is a tf.function computing ∂/∂z of Σ|G(z)| + Σ D(G(z)) and fetching the gradient.
 The two alternate and the best round of each counts, so machine load hits both alike.
+``--record README.md`` also writes the printed figures between the README's
+``<!-- bench_inpainting:start -->`` and ``<!-- bench_inpainting:end -->`` markers.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 from pathlib import Path
 
-from _record import check, record
+from inpaintkit.reports import check_record_target, record_block
 
 
 def peak_rss_mib() -> float:
@@ -26,7 +30,7 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--steps", type=int, default=30, help="steps per timed round")
@@ -34,8 +38,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds; the best counts")
     parser.add_argument("--record", type=Path, default=None, metavar="README",
                         help="also write the figures between this README's bench_inpainting markers")
-    args = parser.parse_args()
-    check(args.record, "bench_inpainting")
+    args = parser.parse_args(argv)
+    if args.record is not None:  # fail before the run, not after it
+        check_record_target(args.record, "bench_inpainting")
+    load = os.getloadavg()[0]
 
     import tensorflow as tf
 
@@ -75,7 +81,7 @@ def main() -> None:
 
     bare_step().numpy()  # compile
     bare = [time_bare()]
-    G16, D16 = dcgan.with_precision(G, D, "mixed_bfloat16")
+    G16, D16 = dcgan.with_precision(G, D, "mixed_bfloat16")  # same weights, bf16 arithmetic
     semantic_inpaint(y, known, G16, D16, steps=2, progress=False)  # compile
     half = [time_kit(G16, D16)]
     for _ in range(args.repeats - 1):
@@ -84,25 +90,28 @@ def main() -> None:
         half.append(time_kit(G16, D16))
 
     ratio, speed = min(kit) / min(bare), min(kit) / min(half)
-    per_face = 3000 * min(kit) / args.batch  # inpainting + refinement, 1500 + 1500 steps
-    lines = [
-        f"batch {args.batch}, width {args.width}, {args.steps} steps, best of {args.repeats} interleaved rounds",
-        f"bare G + D forward/backward to z : {1000 * min(bare):8.1f} ms/step   "
-        f"(rounds: {', '.join(f'{1000 * b:.0f}' for b in bare)})",
-        f"kit optimiser step (Eq. 3, Adam) : {1000 * min(kit):8.1f} ms/step   "
-        f"(rounds: {', '.join(f'{1000 * k:.0f}' for k in kit)})",
-        f"ratio kit / bare                 : {ratio:8.3f}   target <= 1.15: {'PASS' if ratio <= 1.15 else 'FAIL'}",
-        f"kit step, mixed_bfloat16         : {1000 * min(half):8.1f} ms/step   bf16 runs at {speed:.2f}x "
-        f"float32's speed   target >= 1.6: {'PASS' if speed >= 1.6 else 'FAIL'}",
-        f"inpainting + refinement per face : {per_face:8.1f} s float32, {per_face / speed:.1f} s bf16 "
-        f"(1500 + 1500 steps at batch {args.batch}; the paper: 4.7 s on a GTX TITAN X)",
-        f"peak resident memory             : {rss_kit:8.0f} MiB after the kit's runs at batch {args.batch} "
-        f"(+{rss_kit - rss_models:.0f} MiB over {rss_models:.0f} MiB with the models built); "
-        f"{peak_rss_mib():.0f} MiB at the end",
-    ]
-    print("\n".join(lines))
-    record(args.record, "bench_inpainting", "python benchmarks/bench_inpainting.py --record README.md", lines)
-
+    per_face = 3000 * min(kit) / args.batch
+    lines = [f"batch {args.batch}, width {args.width}, {args.steps} steps, best of {args.repeats} interleaved rounds; "
+             f"load average {load:.1f} at the start, {time.strftime('%Y-%m-%d')}.", "",
+             f"- bare G + D forward/backward to z: {1000 * min(bare):.1f} ms/step "
+             f"(rounds: {', '.join(f'{1000 * b:.0f}' for b in bare)})",
+             f"- kit optimiser step (Eq. 3, Adam): {1000 * min(kit):.1f} ms/step "
+             f"(rounds: {', '.join(f'{1000 * k:.0f}' for k in kit)})",
+             f"- {'PASS' if ratio <= 1.15 else 'FAIL'}: ratio kit / bare {ratio:.3f} (target ≤ 1.15)",
+             f"- kit step under mixed_bfloat16: {1000 * min(half):.1f} ms/step; "
+             f"{'PASS' if speed >= 1.6 else 'FAIL'}: bf16 runs at {speed:.2f}× float32's speed (target ≥ 1.6×)",
+             f"- inpainting + refinement (1500 + 1500 steps) per face: {per_face:.1f} s float32, "
+             f"{per_face / speed:.1f} s bf16 (the paper: 4.7 s on a GTX TITAN X)",
+             f"- per image and step: {1000 * min(kit) / args.batch:.2f} ms; 1500 steps = "
+             f"{1500 * min(kit) / args.batch:.1f} s per image",
+             f"- peak resident memory: {rss_kit:.0f} MiB after the kit's runs at batch {args.batch} "
+             f"(+{rss_kit - rss_models:.0f} MiB over {rss_models:.0f} MiB with the models built); "
+             f"{peak_rss_mib():.0f} MiB at the end"]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.record is not None:
+        record_block(args.record, "bench_inpainting", text)
+        print(f"figures written into {args.record}")
 
 if __name__ == "__main__":
     main()

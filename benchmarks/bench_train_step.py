@@ -13,11 +13,13 @@ markers and into the "Benchmark" section of the model card.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
 import numpy as np
-from _record import check, record
+
+from inpaintkit.reports import check_record_target, record_block
 
 
 def main() -> None:
@@ -29,7 +31,9 @@ def main() -> None:
     parser.add_argument("--record", type=Path, default=None, metavar="README",
                         help="write the figures into this README and MODEL_CARD.md")
     args = parser.parse_args()
-    check(args.record, "bench_train_step")
+    if args.record is not None:  # fail before the run, not after it
+        check_record_target(args.record, "bench_train_step")
+    load = os.getloadavg()[0]
 
     import keras
     import tensorflow as tf
@@ -101,7 +105,8 @@ def main() -> None:
     ratio = kit_rate / bare_rate
     wait_share = min(waits) / (args.steps * step_seconds)
     lines = [
-        f"batch {args.batch}, width {args.width}, {args.steps} timed steps, best of 2 interleaved runs",
+        f"batch {args.batch}, width {args.width}, {args.steps} timed steps, best of 2 interleaved runs; "
+        f"load average {load:.1f} at the start, {time.strftime('%Y-%m-%d')}",
         f"bare Keras train step : {bare_rate:8.1f} images/s",
         f"kit train step        : {kit_rate:8.1f} images/s   ratio {ratio:.3f}  (target >= 0.9: "
         f"{'PASS' if ratio >= 0.9 else 'FAIL'})",
@@ -113,7 +118,7 @@ def main() -> None:
     ]
     print("\n".join(lines))
     if args.record:
-        record(args.record, "bench_train_step", "python benchmarks/bench_train_step.py --record README.md", lines)
+        record_block(args.record, "bench_train_step", "```\n" + "\n".join(lines) + "\n```\n")
         record_in_model_card(lines)
 
 

@@ -163,8 +163,9 @@ class _Factor:
     def __init__(self, known: np.ndarray, kind: str):
         self.missing, band = _banded_normal_matrix(known, kind)
         self.Q = _normal_matrix(kind, known.shape[0])
-        # Lower form (kd + 1, n); check_finite=False: DᵀD is finite by construction.
-        self.factor = cholesky_banded(band.T, lower=True, check_finite=False)
+        # Lower form (kd + 1, n), factorised in place (band.T is already Fortran-ordered: no copy);
+        # check_finite=False: DᵀD is finite by construction.
+        self.factor = cholesky_banded(band.T, overwrite_ab=True, lower=True, check_finite=False)
 
     def solve(self, difference: np.ndarray) -> np.ndarray:
         """x_M for columns of x_g − ỹ ((all pixels, columns), float64): (missing pixels, columns)."""

@@ -43,7 +43,6 @@ def _demo(args) -> int:
     from . import config
     from .data import load_faces
     from .masks import make_mask, parse_patterns, pattern
-    from .metrics import image_metrics, mean_metrics
     from .pipeline import inpaint_and_refine
     from .storage import atomic_path
 

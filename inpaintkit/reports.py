@@ -356,6 +356,23 @@ def paste_block(text: str, block: str, start: str, end: str) -> str:
     return f"{head}{start}\n{block}{end}{tail}"
 
 
+def block_markers(name: str) -> tuple[str, str]:
+    """The README markers of a benchmark's block: ``<!-- name:start -->`` and ``<!-- name:end -->``."""
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+
+
+def check_record_target(readme, name: str) -> None:
+    """Fail now, before a long run, if ``readme`` cannot take the block of ``name``."""
+    paste_block(Path(readme).read_text(), "", *block_markers(name))
+
+
+def record_block(readme, name: str, text: str) -> None:
+    """Write a benchmark's printed ``text`` between its markers in ``readme`` (atomically): the
+    README's benchmark figures are the scripts' own output (``--record``), never copied by hand."""
+    readme = Path(readme)
+    atomic_write_text(readme, paste_block(readme.read_text(), text, *block_markers(name)))
+
+
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "eval"
 
 

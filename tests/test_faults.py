@@ -58,6 +58,29 @@ def copy_run(finished_run, tmp_path):
     return target
 
 
+def test_a_run_stopped_mid_batch_resumes_to_the_same_csv(models, faces, finished_run, tmp_path, monkeypatch):
+    real = evaluation.run_batch
+    calls = []
+
+    def stopped_on_the_third_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # as a kill in the middle of a batch: nothing of it is written
+        return real(*args, **kwargs)
+
+    out = tmp_path / "stopped"
+    monkeypatch.setattr(evaluation, "run_batch", stopped_on_the_third_batch)
+    with pytest.raises(KeyboardInterrupt):
+        evaluation.evaluate(faces, NAMES, *models, out, batch_size=2, **TINY)
+    assert len(reports.batch_files(out)) == 2 and files_in(out / "batches") == [p.name for p in reports.batch_files(out)]
+    monkeypatch.setattr(evaluation, "run_batch", real)
+    evaluation.evaluate(faces, NAMES, *models, out, batch_size=2, **TINY)
+    whole = copy_run(finished_run, tmp_path)
+    reports.write_reports(out)
+    reports.write_reports(whole)
+    assert (out / "per_image.csv").read_bytes() == (whole / "per_image.csv").read_bytes()
+
+
 def test_a_leftover_temporary_batch_file_is_not_counted_as_a_result(finished_run, tmp_path):
     out = copy_run(finished_run, tmp_path)
     real = out / "batches" / "pattern1_batch000.json"
@@ -187,8 +210,8 @@ def test_cli_bad_shard_and_shard_with_report_only(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
-def test_cli_damaged_weights_folder_is_one_line(tmp_path, capsys, celeba_root):
-    code = main(["evaluate", "--data", str(celeba_root), "--n", "1", "--weights", str(tmp_path / "none"),
+def test_cli_damaged_weights_folder_is_one_line(tmp_path, capsys, small_celeba):
+    code = main(["evaluate", "--data", str(small_celeba), "--n", "1", "--weights", str(tmp_path / "none"),
                  "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2 and "no manifest.json" in err and "Traceback" not in err
@@ -221,23 +244,37 @@ def test_cli_bugs_keep_their_traceback_and_user_errors_get_one_line(monkeypatch,
 
 
 @pytest.fixture
-def folder_with_a_bad_file(celeba_root, tmp_path):
-    """Four validation faces of which the second cannot be read."""
-    files = data.list_images(celeba_root, "validation", 4)
+def small_celeba(tmp_path):
+    """A CelebA-like folder of four validation-id PNGs (178×218, random pixels): no CelebA needed."""
+    from skimage import io
+
     folder = tmp_path / "celeba" / data.IMAGE_FOLDER
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(5)
+    for number in range(162771, 162775):  # CelebA's validation ids (no partition file here)
+        io.imsave(folder / f"{number:06d}.png", rng.integers(0, 256, (218, 178, 3), dtype=np.uint8),
+                  check_contrast=False)
+    return tmp_path / "celeba"
+
+
+@pytest.fixture
+def folder_with_a_bad_file(small_celeba, tmp_path):
+    """The four faces of ``small_celeba`` in a second folder, of which the second cannot be read."""
+    files = data.list_images(small_celeba, "validation", 4)
+    folder = tmp_path / "damaged" / data.IMAGE_FOLDER
     folder.mkdir(parents=True)
     for path in files:
         shutil.copy(path, folder / path.name)
-    (folder / files[1].name).write_bytes(b"not a jpeg at all")
-    return tmp_path / "celeba", [p.name for p in files]
+    (folder / files[1].name).write_bytes(b"not a png at all")
+    return tmp_path / "damaged", [p.name for p in files]
 
 
-def test_names_come_with_the_faces_when_a_file_is_skipped(folder_with_a_bad_file, celeba_root):
+def test_names_come_with_the_faces_when_a_file_is_skipped(folder_with_a_bad_file, small_celeba):
     root, names = folder_with_a_bad_file
     with pytest.warns(UserWarning, match="skipped 1 unreadable file"):
         faces, loaded = data.load_celeba_named(root, "validation", cache=False, progress=False)
     assert loaded == [names[0], names[2], names[3]]
-    good = data.load_celeba(celeba_root, "validation", 4, progress=False)
+    good = data.load_celeba(small_celeba, "validation", 4, progress=False)
     np.testing.assert_array_equal(faces, good[[0, 2, 3]])
     # From the cache the same names come back, with the same warning.
     with pytest.warns(UserWarning, match="skipped 1"):
@@ -263,10 +300,10 @@ def test_evaluate_names_each_row_with_the_file_of_its_face(folder_with_a_bad_fil
     assert json.loads((out / "settings.json").read_text())["n"] == 3
 
 
-def test_a_zero_byte_image_is_called_empty_without_a_plugin_hint(celeba_root, tmp_path):
+def test_a_zero_byte_image_is_called_empty_without_a_plugin_hint(small_celeba, tmp_path):
     folder = tmp_path / "c" / data.IMAGE_FOLDER
     folder.mkdir(parents=True)
-    first, second = data.list_images(celeba_root, "validation", 2)
+    first, second = data.list_images(small_celeba, "validation", 2)
     shutil.copy(first, folder / first.name)
     (folder / second.name).write_bytes(b"")
     with pytest.warns(UserWarning) as caught:
@@ -281,27 +318,29 @@ def cache_files(root, count):
     return npy, npy.with_suffix(".json")
 
 
-def test_a_damaged_image_cache_is_detected_and_rebuilt(celeba_root):
-    good = data.load_celeba(celeba_root, "validation", 3, progress=False)
-    cached, _ = cache_files(celeba_root, 3)
+def test_a_damaged_image_cache_is_detected_and_rebuilt(small_celeba):
+    root = small_celeba
+    good = data.load_celeba(root, "validation", 3, progress=False)
+    cached, _ = cache_files(root, 3)
     raw = bytearray(cached.read_bytes())
     raw[-5] ^= 0xFF  # one pixel changed: np.load would read it without complaint
     cached.write_bytes(bytes(raw))
     with pytest.warns(UserWarning, match="image cache .* is damaged or stale"):
-        again = data.load_celeba(celeba_root, "validation", 3, progress=False)
+        again = data.load_celeba(root, "validation", 3, progress=False)
     np.testing.assert_array_equal(again, good)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # rebuilt: no warning the next time
-        np.testing.assert_array_equal(data.load_celeba(celeba_root, "validation", 3, progress=False), good)
+        np.testing.assert_array_equal(data.load_celeba(root, "validation", 3, progress=False), good)
 
 
-def test_an_old_cache_without_a_checksum_is_rebuilt(celeba_root):
-    good = data.load_celeba(celeba_root, "validation", 2, progress=False)
-    _, notes = cache_files(celeba_root, 2)
+def test_an_old_cache_without_a_checksum_is_rebuilt(small_celeba):
+    root = small_celeba
+    good = data.load_celeba(root, "validation", 2, progress=False)
+    _, notes = cache_files(root, 2)
     notes.write_text(json.dumps({"skipped": [], "converted": []}))
     with pytest.warns(UserWarning, match="damaged or stale"):
-        np.testing.assert_array_equal(data.load_celeba(celeba_root, "validation", 2, progress=False), good)
-    assert "sha256" in json.loads(notes.read_text())
+        np.testing.assert_array_equal(data.load_celeba(root, "validation", 2, progress=False), good)
+    assert "crc32" in json.loads(notes.read_text())
 
 
 # ----------------------------------------------------------------------------- images in the wrong range

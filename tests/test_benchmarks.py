@@ -1,0 +1,113 @@
+"""Benchmark figures reach the README through the scripts' own --record, never by hand."""
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inpaintkit.errors import InputError
+from inpaintkit.reports import block_markers, paste_block
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bench(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def bench_blending():
+    return bench("bench_blending")
+
+
+def readme_with_blocks(tmp_path, *names):
+    readme = tmp_path / "README.md"
+    readme.write_text("# title\n" + "".join(f"\n{a}\nold figures\n{b}\n" for a, b in map(block_markers, names))
+                      + "\nmore text\n")
+    return readme
+
+
+def block_of(text: str, name: str) -> str:
+    start, end = block_markers(name)
+    return text.split(start)[1].split(end)[0]
+
+
+def test_paste_block_replaces_only_between_its_markers():
+    text = "head\n<!-- a -->\nold\n<!-- b -->\ntail\n"
+    assert paste_block(text, "new\n", "<!-- a -->", "<!-- b -->") == "head\n<!-- a -->\nnew\n<!-- b -->\ntail\n"
+    for broken in ("no markers", "<!-- b --> <!-- a -->", "<!-- a --><!-- a --><!-- b -->"):
+        with pytest.raises(InputError, match="lacks the markers"):
+            paste_block(broken, "x", "<!-- a -->", "<!-- b -->")
+
+
+def test_record_writes_the_run_into_the_readme_block(tmp_path, capsys):
+    bench = bench_blending()
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# title\n\n{bench.START}\nold figures\n{bench.END}\n\nmore text\n")
+    bench.main(["--patterns", "5", "--count", "2", "--reference", "1", "--record", str(readme)])
+    text = readme.read_text()
+    block = text.split(bench.START)[1].split(bench.END)[0]
+    assert "old figures" not in text and text.startswith("# title") and text.endswith("more text\n")
+    assert "| (5) centred square (25 %) |" in block
+    assert block.count("target ≥ 50×") == 2 and ("- PASS:" in block or "- FAIL:" in block)
+    assert block.strip() in capsys.readouterr().out  # the README holds exactly what was printed
+
+
+def test_record_refuses_a_readme_without_markers_before_running(tmp_path, monkeypatch):
+    bench = bench_blending()
+    readme = tmp_path / "README.md"
+    readme.write_text("no markers here\n")
+    monkeypatch.setattr(bench, "report", lambda args: pytest.fail("the benchmark ran"))
+    with pytest.raises(InputError, match="lacks the markers"):
+        bench.main(["--record", str(readme)])
+    assert readme.read_text() == "no markers here\n"
+
+
+def test_the_readme_blending_figures_come_from_the_script():
+    bench = bench_blending()
+    block = (ROOT / "README.md").read_text().split(bench.START)[1].split(bench.END)[0]
+    assert block.startswith("\nEq. 6, kind=paper, ms per 64×64×3 image")
+    assert block.count("target ≥ 50×") == 2
+    assert len(re.findall(r"^\| \([1-6]\) ", block, flags=re.M)) == 6  # every pattern
+
+
+def test_data_cache_benchmark_records_its_figures(tmp_path, capsys, monkeypatch):
+    from skimage import io
+
+    folder = tmp_path / "celeba" / "img_align_celeba"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for number in (162771, 162772):
+        io.imsave(folder / f"{number:06d}.png", rng.integers(0, 256, (218, 178, 3), dtype=np.uint8),
+                  check_contrast=False)
+    readme = readme_with_blocks(tmp_path, "bench_inpainting", "bench_data_cache")
+    monkeypatch.setenv("INPAINTKIT_CACHE", str(tmp_path / "cache"))
+    bench("bench_data_cache").main(["--data", str(tmp_path / "celeba"), "--partition", "validation",
+                                    "--repeat", "1", "--record", str(readme)])
+    text = readme.read_text()
+    block = block_of(text, "bench_data_cache")
+    assert block.startswith("\n2 validation faces, 0 MiB as float32") and "(target < 1 s)" in block
+    assert block_of(text, "bench_inpainting") == "\nold figures\n"  # the other block is left alone
+    assert block.strip() in capsys.readouterr().out
+
+
+def test_inpainting_benchmark_records_its_figures(tmp_path, capsys):
+    readme = readme_with_blocks(tmp_path, "bench_inpainting")
+    bench("bench_inpainting").main(["--batch", "2", "--steps", "2", "--width", "8", "--repeats", "1",
+                                    "--record", str(readme)])
+    block = block_of(readme.read_text(), "bench_inpainting")
+    assert block.startswith("\nbatch 2, width 8, 2 steps, best of 1 interleaved rounds")
+    assert "ratio kit / bare" in block and "(target ≤ 1.15)" in block
+    assert block.strip() in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name, header", [("bench_inpainting", r"batch \d+, width \d+, \d+ steps"),
+                                          ("bench_data_cache", r"\d+ \w+ faces, \d+ MiB")])
+def test_the_readme_figures_of_the_other_benchmarks_come_from_their_scripts(name, header):
+    block = block_of((ROOT / "README.md").read_text(), name)
+    assert re.match(rf"\n{header}", block) and ("- PASS:" in block or "- FAIL:" in block)
