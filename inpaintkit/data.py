@@ -58,18 +58,26 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
 def frame_face(image: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
     """Take the central 108/178 of the width as a square and resize it to ``size``; float in [0, 1].
 
-    Works at any scale of the 178×218 aligned crop: the box is scaled with the image, kept at
-    sub-pixel precision, and a downscale is anti-aliased (σ = (scale − 1)/2, as skimage's resize).
+    Works at any scale of the 178×218 aligned crop: the box is scaled with the image.
+    """
+    height, width = image.shape[:2]
+    scale_to_original = min(width / ORIGINAL_SIZE[0], height / ORIGINAL_SIZE[1])
+    side = FACE_BOX * scale_to_original
+    return resample_square(image, (width - side) / 2, (height - side) / 2, side, size)
+
+
+def resample_square(image: np.ndarray, left: float, top: float, side: float, size: int = IMAGE_SIZE) -> np.ndarray:
+    """The square (left, top, side) of an image, in pixel-edge coordinates, resized to size × size;
+    float in [0, 1], edge-padded outside the image.
+
+    The box is kept at sub-pixel precision, and a downscale is anti-aliased (σ = (scale − 1)/2,
+    as skimage's resize). Used for CelebA's framing and for any face framed by :mod:`faces`.
     """
     from skimage.filters import gaussian
     from skimage.transform import AffineTransform, warp
     from skimage.util import img_as_float32
 
     image = img_as_float32(image)
-    height, width = image.shape[:2]
-    scale_to_original = min(width / ORIGINAL_SIZE[0], height / ORIGINAL_SIZE[1])
-    side = FACE_BOX * scale_to_original
-    left, top = (width - side) / 2, (height - side) / 2
     step = side / size  # input pixels per output pixel
     if step > 1:
         image = gaussian(image, sigma=(step - 1) / 2, channel_axis=-1, mode="nearest", preserve_range=True)
@@ -351,8 +359,6 @@ def sample_faces(count: int | None = None) -> np.ndarray:
     The face boxes were found once by ``scripts/make_builtin_faces.py`` and are stored in the
     manifest, so loading only cuts and resizes. More faces than shipped repeat them in order.
     """
-    from .faces import Box, cut_square
-
     entries = _portraits()
     wanted = len(entries) if count is None else count
     if wanted < 1:
@@ -361,7 +367,7 @@ def sample_faces(count: int | None = None) -> np.ndarray:
     for index in range(min(wanted, len(entries))):
         if index not in _SAMPLE_CACHE:
             photo, _ = read_rgb(PORTRAITS_DIR / entries[index]["file"])
-            _SAMPLE_CACHE[index] = to_unit_range(to_uint8(cut_square(photo, Box(*entries[index]["crop"])) * 2 - 1))
+            _SAMPLE_CACHE[index] = to_unit_range(to_uint8(resample_square(photo, *entries[index]["crop"]) * 2 - 1))
         faces.append(_SAMPLE_CACHE[index])
     faces = np.stack(faces)
     return np.resize(faces, (wanted,) + faces.shape[1:]) if wanted > len(faces) else faces

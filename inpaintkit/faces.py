@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import FACE_BOX, IMAGE_SIZE, ORIGINAL_SIZE, DataError, read_rgb, to_uint8, to_unit_range
+from .data import (FACE_BOX, IMAGE_SIZE, ORIGINAL_SIZE, DataError, read_rgb, resample_square, to_uint8,
+                   to_unit_range)
 
 # Box → crop mapping, in units of the detection box's side. Measured by
 # scripts/calibrate_framing.py on the first 1000 CelebA train crops (each resized to 178×218 and
@@ -170,17 +171,7 @@ def cut_square(photo: np.ndarray, crop: Box, size: int = IMAGE_SIZE) -> np.ndarr
 
     Same sampling as :func:`inpaintkit.data.frame_face` (anti-aliased, sub-pixel box).
     """
-    from skimage.filters import gaussian
-    from skimage.transform import AffineTransform, warp
-    from skimage.util import img_as_float32
-
-    image = img_as_float32(photo)
-    step = crop.side / size
-    if step > 1:
-        image = gaussian(image, sigma=(step - 1) / 2, channel_axis=-1, mode="nearest", preserve_range=True)
-    to_input = AffineTransform(scale=step, translation=(crop.left + step / 2 - 0.5, crop.top + step / 2 - 0.5))
-    framed = warp(image, to_input, output_shape=(size, size), order=1, mode="edge")
-    return np.clip(framed, 0.0, 1.0).astype(np.float32)
+    return resample_square(photo, crop.left, crop.top, crop.side, size)
 
 
 @dataclass
