@@ -260,11 +260,19 @@ def check(key: str, answer) -> Feedback:
     """Check a learner's answer: ✓ (right), ✗ with a hint (wrong), or the task (answer is None)."""
     exercise = _get(key)
     if answer is None:
-        return Feedback(key, None, f"[{key}] not answered yet. {exercise.task}\nHint: {exercise.hint}")
+        return _feedback(key, None, f"[{key}] not answered yet. {exercise.task}", f"Hint: {exercise.hint}")
     problem = exercise.judge(answer, SOLUTIONS[key])
     if problem is None:
-        return Feedback(key, True, f"✓ [{key}] right. {exercise.explain}".rstrip())
-    return Feedback(key, False, f"✗ [{key}] not yet: {problem}.\nHint: {exercise.hint}")
+        return _feedback(key, True, f"✓ [{key}] right. {exercise.explain}".rstrip())
+    return _feedback(key, False, f"✗ [{key}] not yet: {problem}.", f"Hint: {exercise.hint}")
+
+
+def _feedback(key: str, passed: bool | None, *paragraphs: str) -> Feedback:
+    """Paragraphs wrapped at 100 characters: a notebook shows plain text without wrapping words."""
+    import textwrap
+
+    text = "\n".join(textwrap.fill(p, width=100, break_long_words=False, break_on_hyphens=False) for p in paragraphs)
+    return Feedback(key, passed, text)
 
 
 def _get(key: str) -> Exercise:
