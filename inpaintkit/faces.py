@@ -188,7 +188,8 @@ class FramedFace:
 
 
 def frame_photo(source, *, name: str | None = None, size: int = IMAGE_SIZE) -> FramedFace:
-    """Find the face in a photo (path, bytes or H×W×3 array) and frame it like CelebA.
+    """Find the face in a photo (a path, a file's bytes, or an H×W×3 array: uint8, or float in
+    [−1, 1] as the kit's images) and frame it like CelebA.
 
     Raises :class:`FaceError` naming the file when no face is found. With several faces the
     largest is taken and a note says so.
