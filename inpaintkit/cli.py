@@ -99,6 +99,7 @@ def _inpaint(args) -> int:
     import numpy as np
 
     from . import config
+    from .errors import InputError
     from .faces import default_mu, frame_photo, inpaint_own_faces, panel_figure
     from .masks import SIZE, make_mask, mask_from_png, missing_fraction, pattern
     from .metrics import image_metrics
@@ -107,9 +108,9 @@ def _inpaint(args) -> int:
     config.seed_everything(args.seed)
     steps = 1500 if args.paper else args.steps
     if (args.mask is None) == (args.pattern is None):
-        raise ValueError("give the hole as --mask MASK.png or --pattern N (one of them)")
+        raise InputError("give the hole as --mask MASK.png or --pattern N (one of them)")
     if args.batch_size < 1:
-        raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
+        raise InputError(f"--batch-size must be at least 1, got {args.batch_size}")
     framed, problems = [], []
     for photo in args.photos:  # frame every photo before any work: a bad one stops the run early
         try:
@@ -117,7 +118,7 @@ def _inpaint(args) -> int:
         except ValueError as error:
             problems.append(str(error))
     if problems:
-        raise ValueError("; ".join(problems) + " (nothing was written)")
+        raise InputError("; ".join(problems) + " (nothing was written)")
     for item in framed:
         for note in item.notes:
             print(f"note: {item.source}: {note}")
@@ -128,9 +129,9 @@ def _inpaint(args) -> int:
             with Image.open(args.mask) as image:
                 width, height = image.size
         except FileNotFoundError:
-            raise ValueError(f"mask file {args.mask} does not exist") from None
+            raise InputError(f"mask file {args.mask} does not exist") from None
         except Exception as error:
-            raise ValueError(f"cannot read mask file {args.mask}: {error}") from None
+            raise InputError(f"cannot read mask file {args.mask}: {error}") from None
         if (width, height) != (SIZE, SIZE):
             print(f"note: mask {args.mask} is {width}×{height}; resized to {SIZE}×{SIZE} (nearest neighbour)")
         known = np.repeat(mask_from_png(args.mask)[None], len(framed), axis=0)

@@ -80,7 +80,17 @@ def test_notebook_cells_are_short(path):
 
 
 def test_no_celeba_images_tracked():
+    """The only photos in the repository are the public-domain portraits (the built-in faces),
+    each named by its Bioguide id and listed in their manifest; no CelebA file (NNNNNN.jpg)."""
+    import re
     import subprocess
 
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
-    assert not [f for f in files if f.lower().endswith((".jpg", ".jpeg"))]
+    photos = [f for f in files if f.lower().endswith((".jpg", ".jpeg", ".png")) and not f.startswith("figures/")
+              and not f.startswith("inpaintkit/weights/")]
+    portraits = {f for f in photos if f.startswith("inpaintkit/portraits/")}
+    assert set(photos) == portraits, f"photos outside inpaintkit/portraits/: {sorted(set(photos) - portraits)}"
+    assert not [f for f in files if re.search(r"(^|/)\d{6}\.(jpg|png)$", f)], "a CelebA-named file is tracked"
+    listed = {entry["file"] for entry in json.loads((ROOT / "inpaintkit" / "portraits" / "manifest.json").read_text())["faces"]}
+    assert {Path(f).name for f in portraits} == listed
+    assert all(re.fullmatch(r"[A-Z]\d{6}\.jpg", name) for name in listed)  # Bioguide ids
