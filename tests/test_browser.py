@@ -28,7 +28,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "browser-screenshots"
-WIDGET_NOTEBOOKS = ["00_data_and_masks.ipynb", "02_semantic_inpainting.ipynb", "05_refinement_gan.ipynb"]
+WIDGET_NOTEBOOKS = ["00_data_and_masks.ipynb", "02_semantic_inpainting.ipynb", "05_refinement_gan.ipynb",
+                    "07_your_own_face.ipynb"]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 REQUESTED = os.environ.get("INPAINTKIT_BROWSER", "").strip().lower() in {"1", "true", "yes"}
@@ -262,6 +263,54 @@ def _exercise_widget(driver, root, stem: str) -> int:
     return changes
 
 
+def _exercise_own_face(driver, root, stem) -> int:
+    """Notebook 07's studio, used as a learner would: start from a pattern, clear, paint a hole
+    with the mouse on the canvas, run inpaint + refine, switch the built-in face. Each step must
+    change what the widget shows."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    def hole() -> str:
+        return next((e.text for e in root.find_elements(By.CSS_SELECTOR, ".widget-label") if "hole" in e.text), "")
+
+    def button(text: str):
+        return next(b for b in root.find_elements(By.CSS_SELECTOR, "button") if b.text.strip() == text)
+
+    def idle():
+        return _state(driver)["kernel"] == "idle"
+
+    driver.execute_script("arguments[0].scrollIntoView()", root)
+    Select(root.find_element(By.CSS_SELECTOR, "select")).select_by_index(0)  # (1) random square
+    before = hole()
+    button("start from pattern").click()
+    _wait(lambda: idle() and hole() != before and "0.0%" not in hole(), 60, "a pattern to become the hole")
+    button("clear").click()
+    _wait(lambda: idle() and hole() == "hole: 0.0% of the face", 60, "clear to empty the hole")
+    canvas = root.find_element(By.CSS_SELECTOR, "canvas")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", canvas)
+    chain = ActionChains(driver).move_to_element_with_offset(canvas, -40, -30).click_and_hold()
+    for dx in range(-40, 50, 10):
+        chain.move_to_element_with_offset(canvas, dx, -30)
+    chain.release().perform()
+    _wait(lambda: idle() and hole() != "hole: 0.0% of the face", 60, "the mouse to paint a hole")
+    painted = hole()
+    before = _signature(driver, root)
+    button("inpaint + refine").click()
+    _wait(lambda: idle() and "MAE" in root.text and "download the refined face" in root.text
+          and _signature(driver, root) != before, CLICK_TIMEOUT, "inpaint + refine on the painted hole")
+    driver.save_screenshot(str(SCREENSHOTS / f"{stem}-widget.png"))
+    slider = next(h for h in root.find_elements(By.CSS_SELECTOR, ".noUi-handle"))  # the built-in face
+    before = _signature(driver, root)
+    driver.execute_script("arguments[0].focus()", slider)
+    from selenium.webdriver.common.keys import Keys
+
+    slider.send_keys(Keys.ARROW_RIGHT)
+    _wait(lambda: idle() and _signature(driver, root) != before, 120, "another built-in face to be framed")
+    assert painted.startswith("hole: ") and painted != "hole: 0.0% of the face"
+    return 5
+
+
 @pytest.mark.parametrize("name", WIDGET_NOTEBOOKS)
 def test_widgets_work_in_a_real_browser(lab, browser, name):
     stem = Path(name).stem
@@ -290,7 +339,8 @@ def test_widgets_work_in_a_real_browser(lab, browser, name):
             assert not stale, f"{name}: code cell {index} draws a figure beside its widget"
     roots = _widget_roots(browser)
     assert roots, f"{name}: no widget with controls rendered"
-    changes = sum(_exercise_widget(browser, root, stem) for root in roots)
+    exercise = _exercise_own_face if stem.startswith("07_") else _exercise_widget
+    changes = sum(exercise(browser, root, stem) for root in roots)
     assert changes >= 2
     assert not (problems := _problems(browser, _state(browser))), f"{name} after using its widgets:\n" + \
         "\n".join(problems)
