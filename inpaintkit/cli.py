@@ -322,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_figures)
 
     args = parser.parse_args(argv)
+    from . import quiet_tensorflow
+
+    quiet_tensorflow()  # no CUDA/oneDNN start-up lines on a learner's terminal
     try:
         return args.func(args)
     except Exception as error:
