@@ -11,6 +11,7 @@ minimising log(1 − D(G(z))), which has vanishing gradients early on), with Ada
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -324,8 +325,6 @@ def _restore_newest_intact(trainer: DCGANTrainer, folder: Path, say) -> int | No
     """Restore the newest checkpoint that loads; fall back over damaged ones and say so."""
     for leftover in folder.glob("ckpt-*_temp*"):  # a save killed half-way leaves its temp folder
         if leftover.is_dir():
-            import shutil
-
             shutil.rmtree(leftover, ignore_errors=True)
             say(f"removed {leftover.name}, left by a checkpoint save that was interrupted")
     numbers = _checkpoint_numbers(folder)
@@ -396,7 +395,7 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
     config_file = out / "train_config.json"
     wanted = {**asdict(config), "train_images": len(images)}
     folder = out / "checkpoints"
-    has_checkpoints = bool(_checkpoint_numbers(folder)) if folder.is_dir() else False
+    has_checkpoints = bool(_checkpoint_numbers(folder))  # none when the folder does not exist
     if has_checkpoints and not resume:
         raise FileExistsError(f"{out} already holds checkpoints: pass resume=True (--resume) or pick "
                               "another output folder")

@@ -54,3 +54,20 @@ def reachable_faces(small_models):
     from inpaintkit import dcgan
 
     return small_models[0](dcgan.sample_z(3, seed=42), training=False).numpy()
+
+
+@pytest.fixture(scope="module")
+def models():
+    """A tiny untrained (G, D), width 8, built from seed 0: for tests of running and reporting."""
+    from inpaintkit import config, dcgan
+
+    config.seed_everything(0)
+    return dcgan.build_generator(8), dcgan.build_discriminator(8)
+
+
+@pytest.fixture(scope="module")
+def faces():
+    """Four noise images in [−1, 1]; a module that needs other faces defines its own ``faces``."""
+    import numpy as np
+
+    return np.random.default_rng(0).uniform(-1, 1, (4, 64, 64, 3)).astype(np.float32)

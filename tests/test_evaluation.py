@@ -6,19 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from inpaintkit import config, dcgan, evaluation
+from inpaintkit import evaluation
 from inpaintkit.shortcomings import MEASURES
-
-
-@pytest.fixture(scope="module")
-def models():
-    config.seed_everything(0)
-    return dcgan.build_generator(8), dcgan.build_discriminator(8)
-
-
-@pytest.fixture(scope="module")
-def faces():
-    return np.random.default_rng(0).uniform(-1, 1, (4, 64, 64, 3)).astype(np.float32)
 
 
 NAMES = [f"{i:06d}.jpg" for i in range(4)]

@@ -16,17 +16,6 @@ from inpaintkit.errors import InputError
 from inpaintkit.pipeline import fig8, inpaint_and_refine
 
 
-@pytest.fixture(scope="module")
-def models():
-    config.seed_everything(0)
-    return dcgan.build_generator(8), dcgan.build_discriminator(8)
-
-
-@pytest.fixture(scope="module")
-def faces():
-    return np.random.default_rng(0).uniform(-1, 1, (4, 64, 64, 3)).astype(np.float32)
-
-
 NAMES = [f"{i:06d}.jpg" for i in range(4)]
 TINY = dict(patterns=(1, 5), steps=2, refine_steps=2, progress=False)
 
