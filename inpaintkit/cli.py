@@ -41,12 +41,14 @@ def _demo(args) -> int:
     import numpy as np
 
     from . import config
+    from .dcgan import check_precision
     from .data import load_faces
     from .masks import make_mask, parse_patterns, pattern
     from .pipeline import inpaint_and_refine
     from .storage import atomic_path
 
     config.seed_everything(args.seed)
+    check_precision(args.precision)  # before anything is loaded or written
     steps = 1500 if args.paper else args.steps
     numbers = parse_patterns(args.patterns)
     faces = load_faces("validation", args.count or len(numbers), progress=False)
@@ -58,7 +60,7 @@ def _demo(args) -> int:
     print(f"inpainting {count} face(s), patterns {which}, {steps} + {steps} steps "
           f"({'the paper' if steps == 1500 else 'demo'} setting; --paper for 1500 + 1500)")
     result = inpaint_and_refine(faces, known, mu=mu, inpaint_steps=steps, refine_steps=steps,
-                                seed=args.seed, original=faces)
+                                seed=args.seed, original=faces, precision=args.precision)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     figure = result.plot()
@@ -99,6 +101,7 @@ def _inpaint(args) -> int:
     import numpy as np
 
     from . import config
+    from .dcgan import check_precision
     from .errors import InputError
     from .faces import default_mu, frame_photo, inpaint_own_faces, panel_figure
     from .masks import SIZE, make_mask, mask_from_png, missing_fraction, pattern
@@ -106,6 +109,7 @@ def _inpaint(args) -> int:
     from .storage import atomic_path, atomic_write_text
 
     config.seed_everything(args.seed)
+    check_precision(args.precision)  # before anything is loaded or written
     steps = 1500 if args.paper else args.steps
     if (args.mask is None) == (args.pattern is None):
         raise InputError("give the hole as --mask MASK.png or --pattern N (one of them)")
@@ -152,7 +156,7 @@ def _inpaint(args) -> int:
     for start in range(0, len(framed), args.batch_size):
         batch = framed[start:start + args.batch_size]
         result = inpaint_own_faces(np.stack([f.face for f in batch]), known[start:start + len(batch)], mu=mu,
-                                   steps=steps, seed=args.seed)
+                                   steps=steps, seed=args.seed, precision=args.precision)
         before, after = (image_metrics(x, result.original) for x in (result.x_b, result.x))
         for i, item in enumerate(batch):
             name = _unique_stem(out, Path(item.source).stem, taken)
@@ -177,6 +181,7 @@ def _inpaint(args) -> int:
 
 def _evaluate(args) -> int:
     from . import config
+    from .dcgan import check_precision
     from .data import DataError, load_celeba_named
     from .errors import InputError
     from .evaluation import evaluate, evaluate_baselines, paste_summary, parse_shard, write_reports
@@ -184,6 +189,7 @@ def _evaluate(args) -> int:
     from .storage import atomic_write_text
 
     config.seed_everything(args.seed)
+    check_precision(args.precision)  # before anything is loaded or written
     # Every argument is checked before anything is loaded or written.
     patterns = parse_patterns(args.patterns)
     refine_steps = args.steps if args.refine_steps is None else args.refine_steps
@@ -212,7 +218,8 @@ def _evaluate(args) -> int:
         print(f"evaluating {len(faces)} {args.partition} faces from {data} -> {args.out}"
               + (f" (shard {shard[0]} of {shard[1]})" if shard else ""))
         evaluate(faces, names, G, D, args.out, patterns=patterns, steps=args.steps, refine_steps=refine_steps,
-                 batch_size=args.batch_size, seed=args.seed, table2=not args.no_table2, shard=shard)
+                 batch_size=args.batch_size, seed=args.seed, table2=not args.no_table2, shard=shard,
+                 precision=args.precision)
         if shard:
             print(f"shard {shard[0]}/{shard[1]} done; when every shard is, run again with --report-only")
             return 0
@@ -275,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=300, help="steps per stage (default 300)")
     p.add_argument("--paper", action="store_true", help="the paper's 1500 + 1500 steps")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--precision", default="float32",
+                   help="float32 (default) or mixed_bfloat16: G and D's arithmetic (slower on CPUs without bf16 units)")
     p.add_argument("--out", default="figures", help="folder for the figure (default figures/)")
     p.set_defaults(func=_demo)
 
@@ -289,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--paper", action="store_true", help="the paper's 1500 + 1500 steps")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=16, help="photos optimised together (default 16)")
+    p.add_argument("--precision", default="float32",
+                   help="float32 (default) or mixed_bfloat16: G and D's arithmetic (slower on CPUs without bf16 units)")
     p.add_argument("--out", required=True, help="folder for the panels and metrics")
     p.set_defaults(func=_inpaint)
 
@@ -309,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="write the tables from the batches finished so far, run nothing new")
     p.add_argument("--shard", default=None,
                    help="i/n: compute only this process's share of the batches (then --report-only)")
+    p.add_argument("--precision", default="float32",
+                   help="float32 (default) or mixed_bfloat16: G and D's arithmetic (slower on CPUs without bf16 units)")
     p.add_argument("--out", required=True)
     p.set_defaults(func=_evaluate)
 

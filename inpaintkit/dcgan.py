@@ -27,7 +27,7 @@ _BN = dict(momentum=0.9, epsilon=1e-5)  # DCGAN's batch-norm settings
 PRECISIONS = ("float32", "mixed_bfloat16")
 
 
-def _policy(precision: str) -> str:
+def check_precision(precision: str) -> str:
     """A Keras dtype policy name: ``float32``, or ``mixed_bfloat16`` (bf16 maths, float32 variables)."""
     if precision not in PRECISIONS:
         raise InputError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
@@ -46,7 +46,7 @@ def build_generator(width: int = PAPER_WIDTH, z_dim: int = Z_DIM, precision: str
     import keras
     from keras import layers
 
-    dtype = _policy(precision)
+    dtype = check_precision(precision)
     init = keras.initializers.RandomNormal(stddev=0.02)
     model = keras.Sequential(name="generator")
     model.add(keras.Input((z_dim,), name="z"))
@@ -72,7 +72,7 @@ def build_discriminator(width: int = PAPER_WIDTH, precision: str = "float32", sy
     import keras
     from keras import layers
 
-    dtype = _policy(precision)
+    dtype = check_precision(precision)
     init = keras.initializers.RandomNormal(stddev=0.02)
     model = keras.Sequential(name="discriminator")
     model.add(keras.Input((64, 64, 3), name="image"))
@@ -87,12 +87,21 @@ def build_discriminator(width: int = PAPER_WIDTH, precision: str = "float32", sy
     return model
 
 
+def precision_of(model) -> str:
+    """The precision a G or D built here computes in (its first layer's Keras dtype policy)."""
+    return model.layers[0].dtype_policy.name
+
+
 def with_precision(G, D, precision: str):
-    """Copies of (G, D) that compute under ``precision`` with the same float32 weights.
+    """(G, D) computing under ``precision`` with the same float32 weights: the models themselves if
+    they already do, else copies.
 
     Used to run the latent optimisers (Eq. 2, Eq. 9) in bfloat16: z, Adam's state and the losses
     stay float32 because G's output and D's logit layers are float32.
     """
+    check_precision(precision)
+    if precision_of(G) == precision and precision_of(D) == precision:
+        return G, D
     width = G.layers[-1].input.shape[-1]
     G2, D2 = build_generator(width, precision=precision), build_discriminator(width, precision=precision)
     G2.set_weights(G.get_weights())
@@ -152,7 +161,7 @@ class TrainConfig:
             value = getattr(self, name)
             need(0.0 <= value < 1.0, f"{name} must lie in [0, 1), got {value!r}")
         need(0.0 <= self.ema_decay < 1.0, f"ema_decay must lie in [0, 1), got {self.ema_decay!r}")
-        _policy(self.precision)
+        check_precision(self.precision)
         need(self.init in INITS, f"unknown init {self.init!r}: use one of {', '.join(INITS)}")
         need(self.strategy in STRATEGIES,
              f"unknown strategy {self.strategy!r}: use one of {', '.join(STRATEGIES)}")

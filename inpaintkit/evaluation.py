@@ -140,25 +140,32 @@ def _check_run(faces, names, patterns, steps, refine_steps, batch_size) -> list[
 
 def evaluate(faces, names, G, D, out, *, patterns=(1, 2, 3, 4, 5, 6), steps: int = 1500,
              refine_steps: int = 1500, batch_size: int = 50, seed: int = 0, table2: bool = True,
-             progress: bool = True, shard: tuple[int, int] | None = None) -> dict:
+             progress: bool = True, shard: tuple[int, int] | None = None, precision: str = "float32") -> dict:
     """Run (or resume) the evaluation; returns the aggregated per-image rows and tables.
 
     ``names[i]`` is the file of ``faces[i]``. Settings are checked before anything is written.
     ``shard=(i, n)`` computes only every n-th batch job starting at the i-th, into the same
     folder: n processes with the same settings together compute exactly one whole run.
+    ``precision="mixed_bfloat16"`` runs G and D in bfloat16 (dcgan.with_precision); it is a setting
+    of the run, so a folder never mixes batches of two precisions.
     """
     from tqdm.auto import tqdm
 
+    from .dcgan import with_precision
+
     patterns = _check_run(faces, names, patterns, steps, refine_steps, batch_size)
+    G, D = with_precision(G, D, precision)  # checks the name before anything is written
     out = Path(out)
     settings = {"n": len(faces), "patterns": patterns, "steps": int(steps), "refine_steps": int(refine_steps),
-                "batch_size": int(batch_size), "seed": seed, "table2": table2, "refine_init": _default_init()}
+                "batch_size": int(batch_size), "seed": seed, "table2": table2, "refine_init": _default_init(),
+                "precision": precision}
     settings_file = out / "settings.json"
     if settings_file.exists():
         try:
             saved = json.loads(settings_file.read_text())
         except ValueError:
             raise InputError(f"{settings_file} is damaged; pick another --out") from None
+        saved.setdefault("precision", "float32")  # runs from before the setting existed were float32
         if {k: v for k, v in saved.items() if k != "seconds"} != settings:
             raise InputError(f"{out} holds a run with other settings {saved}; pick another --out")
     else:

@@ -233,7 +233,7 @@ def default_mu(known) -> float:
 
 
 def inpaint_own_faces(faces, known, *, mu: float | None = None, steps: int | None = None, seed: int = 0,
-                      G=None, D=None, progress: bool = True):
+                      G=None, D=None, progress: bool = True, precision: str | None = None):
     """Fig. 8 (inpaint → blend → refine → blend) on framed faces, each with its mask.
 
     Every face starts from the z a batch of one would draw from ``seed``, so a photo gets the same
@@ -251,7 +251,7 @@ def inpaint_own_faces(faces, known, *, mu: float | None = None, steps: int | Non
     start = np.repeat(sample_z(1, seed=seed), len(faces), axis=0)
     fresh = np.repeat(sample_z(1, seed=seed + 1), len(faces), axis=0)
     return inpaint_and_refine(faces, known, G, D, mu=mu, inpaint_steps=steps, refine_steps=steps, seed=seed,
-                              original=faces, progress=progress, z0=start, z_fresh=fresh)
+                              original=faces, progress=progress, z0=start, z_fresh=fresh, precision=precision)
 
 
 def panel_figure(result, index: int = 0, title: str | None = None):

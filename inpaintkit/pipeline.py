@@ -80,16 +80,20 @@ def _check_steps(name: str, steps) -> int:
 
 def fig8(y, known, G, D, *, mu, lam: float = LAMBDA, inpaint_steps: int, refine_steps: int,
          refine_init: str = DEFAULT_INIT, blend_kind: str = "paper", seed: int = 0, z0=None, z_fresh=None,
-         longer_inpainting: int = 0, original=None, progress: bool = True) -> PipelineResult:
+         longer_inpainting: int = 0, original=None, progress: bool = True,
+         precision: str | None = None) -> PipelineResult:
     """Fig. 8, the one place it is assembled: inpaint → blend → refine → blend.
 
     Every argument is checked before any optimisation starts. ``z0`` starts the inpainting (else a
     draw from ``seed``); ``z_fresh`` starts a fresh refinement (else a draw from ``seed + 1``).
     ``longer_inpainting`` > 0 runs the inpainting that many steps further in the same run (Table 2):
     the refinement still starts from the ``inpaint_steps`` result, and the blend of the longer
-    run is kept as ``x_b_longer``. Only the known pixels of ``y`` are read.
+    run is kept as ``x_b_longer``. Only the known pixels of ``y`` are read. ``precision``
+    (``"float32"`` or ``"mixed_bfloat16"``; None: as the models are built) is the arithmetic of G
+    and D in both optimisations; z, Adam's state and the losses stay float32 (dcgan.with_precision).
     """
     from .blending import KINDS
+    from .dcgan import precision_of, with_precision
     from .refinement import INITS, _mu_array
 
     y = check_images(y, "y")
@@ -108,6 +112,8 @@ def fig8(y, known, G, D, *, mu, lam: float = LAMBDA, inpaint_steps: int, refine_
     original = None if original is None else check_images(original, "original")
     if original is not None and original.shape != y.shape:
         raise InputError(f"original {original.shape} and y {y.shape} must have the same shape")
+    if precision is not None:
+        G, D = with_precision(G, D, precision)
 
     inpainted, z_g, x_g, x_b = inpaint_stage(y, known, G, D, lam=lam, steps=inpaint_steps, blend_kind=blend_kind,
                                              seed=seed, z0=z0, longer=longer_inpainting, progress=progress)
@@ -118,19 +124,21 @@ def fig8(y, known, G, D, *, mu, lam: float = LAMBDA, inpaint_steps: int, refine_
         inpaint_losses=inpainted.losses, refine_losses=refined.losses, mu=refined.mu, original=original,
         x_b_longer=poisson_blend(y, known, inpainted.x_g, kind=blend_kind) if longer_inpainting else None,
         settings=dict(lam=lam, inpaint_steps=inpaint_steps, refine_steps=refine_steps, refine_init=refine_init,
-                      blend_kind=blend_kind, seed=seed, longer_inpainting=longer_inpainting))
+                      blend_kind=blend_kind, seed=seed, longer_inpainting=longer_inpainting,
+                      precision=precision_of(G)))
 
 
 def inpaint_and_refine(y, known, G=None, D=None, *, mu=None, which_pattern=None, lam: float = LAMBDA,
                        inpaint_steps: int | None = None, refine_steps: int | None = None,
                        refine_init: str = DEFAULT_INIT, blend_kind: str = "paper", seed: int = 0,
-                       original=None, progress: bool = True, z0=None, z_fresh=None) -> PipelineResult:
+                       original=None, progress: bool = True, z0=None, z_fresh=None,
+                       precision: str | None = None) -> PipelineResult:
     """Run Fig. 8 (:func:`fig8`) on a batch. µ comes from ``mu`` or else from the hole pattern's paper value.
 
     G and D default to the shipped weights. Steps default to the budget (1500 each in full mode).
     ``z0`` / ``z_fresh`` (N, 100): the starting z of inpainting / of a fresh refinement, instead
     of draws from ``seed`` and ``seed + 1`` (e.g. the same start for every image of a batch, so a
-    photo's result does not depend on its place in the batch).
+    photo's result does not depend on its place in the batch). ``precision``: see :func:`fig8`.
     """
     if mu is None:
         if which_pattern is None:
@@ -145,4 +153,4 @@ def inpaint_and_refine(y, known, G=None, D=None, *, mu=None, which_pattern=None,
         G, D = load_pretrained()
     return fig8(y, known, G, D, mu=mu, lam=lam, inpaint_steps=inpaint_steps, refine_steps=refine_steps,
                 refine_init=refine_init, blend_kind=blend_kind, seed=seed, z0=z0, z_fresh=z_fresh,
-                original=original, progress=progress)
+                original=original, progress=progress, precision=precision)

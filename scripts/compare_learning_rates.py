@@ -1,5 +1,6 @@
 """Train the DCGAN briefly at the paper's printed learning rate (0.002) and at DCGAN's (0.0002),
-same seed and batches, then measure each generator by a held-out fit (dcgan.heldout_fit).
+same seed and batches, then measure each generator by a held-out fit (dcgan.heldout_fit) to
+tuning faces: validation faces 100 onward, which the evaluation (faces 0–99) never reports.
 
     python scripts/compare_learning_rates.py --data $INPAINTKIT_DATA --steps 400
 
@@ -15,7 +16,7 @@ import time
 import numpy as np
 
 from inpaintkit import config, dcgan, plotting
-from inpaintkit.data import load_celeba
+from inpaintkit.data import EVALUATION_FACES, load_celeba, tuning_faces
 from inpaintkit.storage import atomic_path, atomic_write_text
 
 
@@ -29,13 +30,14 @@ def main() -> None:
     args = parser.parse_args()
     config.seed_everything(args.seed)
     train = load_celeba(args.data, "train")
-    heldout = load_celeba(args.data, "validation", args.heldout)
+    heldout = tuning_faces(args.data, args.heldout)
     began = time.perf_counter()
     results = dcgan.compare_learning_rates(train, heldout, rates=(2e-3, 2e-4), steps=args.steps,
                                            fit_steps=args.fit_steps, seed=args.seed, progress=True)
     lines = [f"{args.steps} training steps each (batch 64, seed {args.seed}), then a {args.fit_steps}-step "
-             f"fit of z to {args.heldout} validation faces:"]
-    record = {"steps": args.steps, "fit_steps": args.fit_steps, "heldout": args.heldout, "seed": args.seed,
+             f"fit of z to {len(heldout)} tuning faces (validation {EVALUATION_FACES}–{EVALUATION_FACES + len(heldout) - 1}):"]
+    record = {"steps": args.steps, "fit_steps": args.fit_steps, "heldout": len(heldout),
+              "heldout_faces": f"validation {EVALUATION_FACES}–{EVALUATION_FACES + len(heldout) - 1}", "seed": args.seed,
               "seconds": round(time.perf_counter() - began), "rates": {}}
     for rate, result in results.items():
         history = result["history"]

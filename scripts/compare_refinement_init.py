@@ -1,6 +1,7 @@
 """Measure how refinement should start (§2 leaves it open): from the inpainting stage's z or
-from a fresh z ~ U[−1, 1]. Runs the paper's settings on validation faces for the given
-patterns and writes results/refinement_init.json (numbers only, no CelebA pixel).
+from a fresh z ~ U[−1, 1]. Runs the paper's settings on tuning faces (validation faces 100 onward,
+which the evaluation never reports) for the given patterns and writes results/refinement_init.json
+(numbers only, no CelebA pixel).
 
     python scripts/compare_refinement_init.py --n 32 --patterns 1,4,5 --steps 1500
 """
@@ -13,7 +14,7 @@ import time
 import numpy as np
 
 from inpaintkit import config, load_pretrained, masks, refinement
-from inpaintkit.data import load_celeba
+from inpaintkit.data import EVALUATION_FACES, tuning_faces
 from inpaintkit.inpainting import inpaint_stage
 from inpaintkit.storage import atomic_write_text
 
@@ -27,11 +28,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     config.seed_everything(args.seed)
-    faces = load_celeba(args.data, "validation", args.n)
+    faces = tuning_faces(args.data, args.n)
     G, D = load_pretrained()
     began = time.perf_counter()
-    record = {"n": len(faces), "steps": args.steps, "seed": args.seed, "patterns": {}}
-    lines = [f"{len(faces)} validation faces per pattern, {args.steps} inpainting + {args.steps} refinement steps:"]
+    record = {"n": len(faces), "faces": f"validation {EVALUATION_FACES}–{EVALUATION_FACES + len(faces) - 1}",
+              "steps": args.steps, "seed": args.seed, "patterns": {}}
+    lines = [f"{len(faces)} tuning faces per pattern (validation {EVALUATION_FACES}–{EVALUATION_FACES + len(faces) - 1}), {args.steps} inpainting + {args.steps} refinement steps:"]
     totals = {init: [] for init in refinement.INITS}
     for number in masks.parse_patterns(args.patterns):
         known = masks.make_masks(number, len(faces), seed=args.seed)

@@ -1,0 +1,72 @@
+"""bf16 accuracy check (issue 16): Fig. 8 at the paper's settings on N tuning faces per pattern
+(validation faces 100 onward, which the evaluation never reports), once in float32 and once under
+mixed_bfloat16, with the same masks and starting z; whole-image MAE side by side.
+
+    python scripts/compare_precision.py --data $INPAINTKIT_DATA --n 32
+
+Each precision is an ordinary resumable evaluation folder under the cache
+($INPAINTKIT_CACHE/precision-check/{float32,mixed_bfloat16}), so an interrupted check continues.
+Writes results/precision_check.json (numbers only, no CelebA pixel).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from inpaintkit import config, load_pretrained, masks
+from inpaintkit.data import EVALUATION_FACES, load_celeba_named
+from inpaintkit.evaluation import evaluate
+from inpaintkit.storage import atomic_write_text
+
+PRECISIONS = ("float32", "mixed_bfloat16")
+TOLERANCE = 0.01  # the issue's bar: bf16's whole-image MAE within 1 % of float32's
+
+
+def compare(rows: dict[str, list[dict]]) -> dict:
+    """Per pattern: mean whole-image MAE after refinement for each precision and bf16's relative gap."""
+    result = {}
+    for number in sorted({int(r["pattern"]) for r in rows["float32"]}):
+        mae = {p: float(np.mean([float(r["after_image_MAE"]) for r in rows[p] if int(r["pattern"]) == number]))
+               for p in PRECISIONS}
+        result[number] = {**{f"MAE_{p}": round(v, 3) for p, v in mae.items()},
+                          "relative_gap": round(mae["mixed_bfloat16"] / mae["float32"] - 1, 5)}
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", default=str(config.data_dir()))
+    parser.add_argument("--n", type=int, default=32, help="tuning faces per pattern")
+    parser.add_argument("--patterns", default="1-6")
+    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="results/precision_check.json")
+    args = parser.parse_args()
+    config.seed_everything(args.seed)
+    faces, names = load_celeba_named(args.data, "validation", EVALUATION_FACES + args.n, progress=False)
+    faces, names = faces[EVALUATION_FACES:], names[EVALUATION_FACES:]
+    G, D = load_pretrained()
+    rows, seconds = {}, {}
+    for precision in PRECISIONS:
+        began = time.perf_counter()
+        run = evaluate(faces, names, G, D, config.cache_dir() / "precision-check" / precision,
+                       patterns=masks.parse_patterns(args.patterns), steps=args.steps, refine_steps=args.steps,
+                       batch_size=args.n, seed=args.seed, table2=False, precision=precision)
+        rows[precision], seconds[precision] = run["rows"], round(time.perf_counter() - began)
+    patterns = compare(rows)
+    worst = max(abs(p["relative_gap"]) for p in patterns.values())
+    record = {"faces": f"validation {names[0]} … {names[-1]} ({len(names)} tuning faces)", "n": len(names),
+              "steps": args.steps, "seed": args.seed, "patterns": patterns, "worst_relative_gap": worst,
+              "passes": worst <= TOLERANCE, "seconds_this_call": seconds}
+    atomic_write_text(args.out, json.dumps(record, indent=2) + "\n")
+    for number, values in patterns.items():
+        print(f"pattern {number}: MAE float32 {values['MAE_float32']:.3f}, bf16 {values['MAE_mixed_bfloat16']:.3f} "
+              f"({100 * values['relative_gap']:+.2f} %)")
+    print(f"worst gap {100 * worst:.2f} %: {'within' if record['passes'] else 'outside'} the 1 % bar")
+
+
+if __name__ == "__main__":
+    main()
