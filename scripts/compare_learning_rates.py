@@ -2,22 +2,36 @@
 same seed and batches, then measure each generator by a held-out fit (dcgan.heldout_fit) to
 tuning faces: validation faces 100 onward, which the evaluation (faces 0–99) never reports.
 
-    python scripts/compare_learning_rates.py --data $INPAINTKIT_DATA --steps 400
+    python scripts/compare_learning_rates.py --data $INPAINTKIT_DATA --steps 400 [--record inpaintkit/weights/MODEL_CARD.md]
 
 Writes inpaintkit/weights/lr_comparison.json (numbers only) and figures/lr_comparison.png
-(generated samples only: no CelebA pixel).
+(generated samples only: no CelebA pixel); with ``--record CARD`` also the table between the
+model card's lr_comparison markers.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 
 from inpaintkit import config, dcgan, plotting
 from inpaintkit.data import EVALUATION_FACES, load_celeba, tuning_faces
+from inpaintkit.reports import check_record_target, record_block
 from inpaintkit.storage import atomic_path, atomic_write_text
+
+
+def markdown(record: dict) -> str:
+    """The model card's table of the comparison."""
+    rows = "\n".join(f"| {rate} | {r['heldout_mse']:.0f} | {r['d_real_last50']:.2f} / {r['d_fake_last50']:.2f} |"
+                     for rate, r in record["rates"].items())
+    return (f"{record['steps']} training steps each from seed {record['seed']} on the same batches, then a "
+            f"{record['fit_steps']}-step fit of z to {record['heldout']} tuning faces ({record['heldout_faces']}, "
+            "never reported by the evaluation):\n\n"
+            "| learning rate | held-out MSE (0–255) | D(real) / D(fake), last 50 steps |\n| --- | --- | --- |\n"
+            f"{rows}\n")
 
 
 def main() -> None:
@@ -27,7 +41,11 @@ def main() -> None:
     parser.add_argument("--fit-steps", type=int, default=300)
     parser.add_argument("--heldout", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--record", type=Path, default=None, metavar="CARD",
+                        help="also write the table between the lr_comparison markers of this model card")
     args = parser.parse_args()
+    if args.record is not None:  # fail before the run, not after it
+        check_record_target(args.record, "lr_comparison")
     config.seed_everything(args.seed)
     train = load_celeba(args.data, "train")
     heldout = tuning_faces(args.data, args.heldout)
@@ -60,6 +78,8 @@ def main() -> None:
     with atomic_path("figures/lr_comparison.png") as tmp:
         figure.savefig(tmp, dpi=100, bbox_inches="tight")
     print(record["summary"])
+    if args.record is not None:
+        record_block(args.record, "lr_comparison", markdown(record))
 
 
 if __name__ == "__main__":

@@ -1,122 +1,133 @@
-"""Export a finished training run as the kit's shipped weights, and write their model card.
+"""Ship a training run's best generator as the kit's weights, only if it is better (issue 12).
 
-    python scripts/export_weights.py --run runs/dcgan --log runs/dcgan_train.log
+    python scripts/export_weights.py --run ~/.cache/inpaintkit/runs/recipe-flip [--require 0.25]
 
-Reads the newest checkpoint of the run, writes inpaintkit/weights/{generator,discriminator}.weights.h5
-atomically with a sha256 manifest, draws a sample grid from fixed z (generated faces only),
-measures the held-out fit (500 steps on validation faces, trained against untrained G), and
-writes MODEL_CARD.md with data, epochs, steps, learning rate, seed, wall time and licence.
+The candidate is the run's best generator (``RUN/best/``, kept by the tuning fits: the raw G or
+its EMA, whichever fitted the tuning faces better), else its newest checkpoint. The candidate and
+the weights shipped now are both fitted to the model card's held-out faces (validation faces 0–127,
+500 steps; a measurement, not a choice). Unless the candidate's mean MSE is at least ``--require``
+(25 %) lower, nothing is written. Otherwise: inpaintkit/weights/{generator,discriminator}.weights.h5
+atomically with a sha256 manifest, samples.png (generated faces only) and the model card's block
+between its ``export`` markers; the card's other sections (learning rate, recipe A/B tables,
+benchmark) are written by their own scripts and kept.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import time
 from pathlib import Path
 
-import numpy as np
-
 from inpaintkit import config, dcgan, plotting
 from inpaintkit.data import load_celeba
-from inpaintkit.storage import atomic_path, atomic_write_text
+from inpaintkit.reports import check_record_target, record_block
+from inpaintkit.storage import atomic_path
+
+CARD = dcgan.WEIGHTS_DIR / "MODEL_CARD.md"
+
+
+def candidate(run: Path, width: int):
+    """(G, D, where, step, which) of the run's best generator, else of its newest checkpoint."""
+    best = run / "best"
+    if (best / "manifest.json").exists():
+        G, D = dcgan.load_weights(best, width=width)
+        meta = json.loads((best / "manifest.json").read_text())
+        return G, D, f"{best.name}/ (tuning fit {meta['tuning_fit_mse']:.0f})", meta["step"], meta["generator"]
+    import tensorflow as tf
+
+    latest = tf.train.latest_checkpoint(str(run / "checkpoints"))
+    G, D = dcgan.weights_from_checkpoint(run / "checkpoints", width)
+    return G, D, "newest checkpoint", int(latest.rsplit("-", 1)[1]), "raw"
+
+
+def training_seconds(logs: Path) -> int | None:
+    """Wall time of the training, from TensorBoard's event files: one file per session, each
+    from its first to its last event (pauses between sessions are not counted)."""
+    import tensorflow as tf
+
+    total = 0.0
+    for events in sorted(logs.glob("events.out.tfevents.*")):
+        times = [e.wall_time for e in tf.compat.v1.train.summary_iterator(str(events)) if e.summary.value]
+        total += max(times) - min(times) if times else 0.0
+    return round(total) if total else None
+
+
+def flags(settings: dict) -> str:
+    """The ``train`` flags that rebuild the run's recipe."""
+    parts = [f"--epochs {settings['epochs']}", f"--seed {settings['seed']}"]
+    parts += ["--flip"] if settings.get("flip") else []
+    parts += ["--full-size-only"] if settings.get("dataset", "").endswith(":full-size") else []
+    parts += [f"--g-steps {settings['g_steps']}"] if settings.get("g_steps", 1) != 1 else []
+    return " ".join(parts)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--run", default="runs/dcgan")
-    parser.add_argument("--log", default="runs/dcgan_train.log")
+    parser.add_argument("--run", type=Path, required=True, help="a train --out folder")
     parser.add_argument("--data", default=str(config.data_dir()))
-    parser.add_argument("--heldout", type=int, default=256)
+    parser.add_argument("--heldout", type=int, default=128)
     parser.add_argument("--fit-steps", type=int, default=500)
+    parser.add_argument("--require", type=float, default=0.25, help="fraction the held-out MSE must drop by")
     args = parser.parse_args()
+    check_record_target(CARD, "export")  # fail before the fits, not after them
     config.seed_everything(0)
-    run = Path(args.run)
-    settings = json.loads((run / "train_config.json").read_text())
-    G, D = dcgan.weights_from_checkpoint(run / "checkpoints", settings["width"])
-    import tensorflow as tf
+    settings = json.loads((args.run / "train_config.json").read_text())
+    G, D, where, step, which = candidate(args.run, settings["width"])
+    G_now, D_now = dcgan.load_pretrained()
+    heldout = load_celeba(args.data, "validation", args.heldout, progress=False)
+    began = time.perf_counter()
+    fits = {name: dcgan.heldout_fit(g, d, heldout, steps=args.fit_steps, progress=True)["mean_mse"]
+            for name, g, d in (("candidate", G, D), ("shipped now", G_now, D_now),
+                               ("untrained", dcgan.build_generator(settings["width"]), D))}
+    drop = 1 - fits["candidate"] / fits["shipped now"]
+    print(f"held-out fit MSE on {len(heldout)} faces, {args.fit_steps} steps: "
+          + ", ".join(f"{k} {v:.1f}" for k, v in fits.items()) + f"; drop {100 * drop:.1f} %")
+    if drop < args.require:
+        raise SystemExit(f"not shipped: the candidate's fit drops by {100 * drop:.1f} %, "
+                         f"{100 * args.require:.0f} % needed; nothing was written")
 
-    latest = tf.train.latest_checkpoint(str(run / "checkpoints"))
-    steps = int(latest.rsplit("-", 1)[1])
-    log = Path(args.log).read_text(errors="replace") if Path(args.log).exists() else ""
-    found = re.search(r"after (\d+) s", log)
-    wall = int(found.group(1)) if found else None
-    train_count = int(re.search(r"training on (\d+) faces", log).group(1)) if "training on" in log else None
-
-    meta = {"epochs": settings["epochs"], "steps": steps, "batch_size": settings["batch_size"],
+    wall = training_seconds(args.run / "logs")
+    meta = {"steps": step, "generator": which, "batch_size": settings["batch_size"],
             "learning_rate": settings["learning_rate"], "betas": [settings["beta_1"], settings["beta_2"]],
-            "seed": settings["seed"], "width": settings["width"], "train_images": train_count,
-            "wall_time_s": wall, "data": "CelebA img_align_celeba, train partition",
-            "licence": "CelebA: non-commercial research purposes only"}
+            "seed": settings["seed"], "width": settings["width"], "flip": settings.get("flip", False),
+            "ema_decay": settings.get("ema_decay"), "g_steps": settings.get("g_steps", 1),
+            "train_images": settings.get("train_images"), "wall_time_s": wall,
+            "data": "CelebA img_align_celeba, train partition", "licence": "CelebA: non-commercial research purposes only",
+            "heldout_fit": {"faces": len(heldout), "steps": args.fit_steps,
+                            **{k.replace(" ", "_"): round(v, 2) for k, v in fits.items()}}}
     folder = dcgan.WEIGHTS_DIR
-    dcgan.export_weights(G, D, folder, meta)
+    manifest = dcgan.export_weights(G, D, folder, meta)
     G, D = dcgan.load_weights(folder)  # exactly what users get, checksums checked
-
-    grid = G(dcgan.sample_z(64, seed=1), training=False).numpy()
-    figure = plotting.show_grid(grid, ncols=8, size=1.0)
+    figure = plotting.show_grid(G(dcgan.sample_z(64, seed=1), training=False).numpy(), ncols=8, size=1.0)
     with atomic_path(folder / "samples.png") as tmp:
         figure.savefig(tmp, dpi=90, bbox_inches="tight")
-
-    heldout = load_celeba(args.data, "validation", args.heldout)
-    began = time.perf_counter()
-    trained = dcgan.heldout_fit(G, D, heldout, steps=args.fit_steps, progress=True)
-    untrained = dcgan.heldout_fit(dcgan.build_generator(settings["width"]), D, heldout, steps=args.fit_steps,
-                                  progress=True)
-    fit_seconds = time.perf_counter() - began
-    meta["heldout_fit"] = {"faces": len(heldout), "steps": args.fit_steps,
-                           "mse_trained": round(trained["mean_mse"], 2),
-                           "mse_untrained": round(untrained["mean_mse"], 2)}
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest.update(meta)
-    atomic_write_text(folder / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-    atomic_write_text(folder / "MODEL_CARD.md", CARD.format(
-        **meta, wall=f"{wall / 60:.0f} min" if wall else "see the training log",
-        mse_t=trained["mean_mse"], mse_u=untrained["mean_mse"], ratio=untrained["mean_mse"] / trained["mean_mse"],
-        n_fit=len(heldout), fit_steps=args.fit_steps, fit_time=fit_seconds / 60,
-        sha_g=manifest["files"]["generator.weights.h5"], sha_d=manifest["files"]["discriminator.weights.h5"],
-        lr_section=lr_section(meta["learning_rate"])))
-    print((folder / "MODEL_CARD.md").read_text())
+    record_block(CARD, "export", block(meta, manifest, fits, drop, where, settings, time.perf_counter() - began))
+    print(CARD.read_text())
 
 
-def lr_section(shipped: float) -> str:
-    """The learning-rate comparison, from lr_comparison.json when it has been run."""
-    head = "## Learning rate\n\nThe paper prints 0.002; DCGAN uses 0.0002. "
-    try:
-        record = dcgan.load_lr_comparison()
-    except dcgan.WeightsError:
-        return head + "Run `scripts/compare_learning_rates.py` to compare them.\n"
-    rows = "\n".join(f"| {rate} | {r['heldout_mse']:.0f} | {r['d_real_last50']:.2f} / {r['d_fake_last50']:.2f} |"
-                     for rate, r in record["rates"].items())
-    return (head + f"`scripts/compare_learning_rates.py` trained both for {record['steps']} steps from the same "
-            f"seed on the same batches, then fitted z to {record['heldout']} validation faces "
-            f"({record['fit_steps']} steps) with each generator:\n\n"
-            "| learning rate | held-out MSE (0–255) | D(real) / D(fake), last 50 steps |\n| --- | --- | --- |\n"
-            f"{rows}\n\nSamples of both: `figures/lr_comparison.png`. The shipped run uses {shipped}.\n")
-
-
-CARD = """# Model card: inpaintkit DCGAN (CelebA 64×64)
-
-**Licence: these weights were trained on CelebA, which is available for non-commercial research
-purposes only. The weights carry the same restriction.**
-
-| | |
+def block(meta, manifest, fits, drop, where, settings, fit_seconds) -> str:
+    recipe = ", ".join([f"Adam lr {meta['learning_rate']}, β = {meta['betas']}, batch {meta['batch_size']}, "
+                        f"seed {meta['seed']}", "horizontal flips" if meta["flip"] else "no flips",
+                        f"{meta['g_steps']} G update(s) per D update"])
+    wall = f"{meta['wall_time_s'] / 3600:.1f} h" if meta["wall_time_s"] else "not logged"
+    return f"""| | |
 | --- | --- |
-| architecture | DCGAN of Yeh et al. / Radford et al. (`inpaintkit/dcgan.py`), width {width} (the paper's) |
-| data | {data}: {train_images} aligned faces (CelebA ids 000001–162770 present in the shared subset); validation faces never used |
+| architecture | DCGAN of Yeh et al. / Radford et al. (`inpaintkit/dcgan.py`), width {meta['width']} (the paper's) |
+| data | {meta['data']}: {meta['train_images']} aligned faces (the shared subset); validation faces never trained on |
 | framing | central 108×108 of the 178×218 aligned crop (scaled with the file), resized to 64×64, [−1, 1] |
-| training | {epochs} epochs, {steps} steps, batch {batch_size}, Adam lr {learning_rate}, β = {betas}, seed {seed} |
+| training | {meta['steps']:,} updates; {recipe} |
+| shipped generator | {'the exponential moving average of G (decay ' + str(meta['ema_decay']) + ')' if meta['generator'] == 'ema' else 'the raw G'}, from the run's {where} |
 | loss | Eq. 1, non-saturating generator loss, from logits |
-| wall time | {wall} on 2 CPU cores (no GPU) |
-| files | `generator.weights.h5` (sha256 `{sha_g}`), `discriminator.weights.h5` (sha256 `{sha_d}`); checked on load |
+| wall time | {wall} on 2 CPU cores (no GPU), tuning fits included |
+| files | `generator.weights.h5` (sha256 `{manifest['files']['generator.weights.h5']}`), `discriminator.weights.h5` (sha256 `{manifest['files']['discriminator.weights.h5']}`); checked on load |
 
-Reproduce (about an hour on 2 cores; resumable with `--resume`):
+Reproduce (resumable with `--resume`; hours on 2 cores):
 
 ```bash
-python -m inpaintkit train --data $INPAINTKIT_DATA --out runs/dcgan --epochs {epochs} --seed {seed}
-python scripts/export_weights.py --run runs/dcgan --log runs/dcgan_train.log
+python -m inpaintkit train --data $INPAINTKIT_DATA --out RUN {flags(settings)} --tuning 128 --tune-every 1000
+python scripts/export_weights.py --run RUN
 ```
 
-{lr_section}
 ## Samples
 
 `samples.png`: G(z) for 64 fixed codes (z ~ U[−1, 1]¹⁰⁰, seed 1). Generated faces only.
@@ -125,15 +136,17 @@ python scripts/export_weights.py --run runs/dcgan --log runs/dcgan_train.log
 
 ## Held-out fit
 
-z fitted to {n_fit} validation faces with no hole ({fit_steps} Adam steps, step 0.003, β = (0.5, 0.9),
-z clipped to [−1, 1], L1 loss: the inpainting optimiser), mean MSE on 0–255:
+z fitted to {meta['heldout_fit']['faces']} validation faces (numbers 0–{meta['heldout_fit']['faces'] - 1}) with no hole
+({meta['heldout_fit']['steps']} Adam steps, step 0.003, β = (0.5, 0.9), z clipped to [−1, 1], L1 loss: the inpainting
+optimiser), mean MSE on 0–255, measured by `scripts/export_weights.py` before shipping:
 
 | generator | mean MSE (0–255) |
 | --- | --- |
-| trained (these weights) | {mse_t:.1f} |
-| untrained, same architecture | {mse_u:.1f} |
+| these weights | {fits['candidate']:.1f} |
+| the weights shipped before them | {fits['shipped now']:.1f} |
+| untrained, same architecture | {fits['untrained']:.1f} |
 
-The trained generator's error is {ratio:.1f}× smaller ({fit_time:.0f} min to measure).
+{100 * drop:.0f} % lower than the weights they replace ({fit_seconds / 60:.0f} min to measure).
 """
 
 

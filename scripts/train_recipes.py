@@ -4,6 +4,7 @@ at equal updates and seed, each judged by the held-out fit on tuning faces (vali
 
     python scripts/train_recipes.py --data $INPAINTKIT_DATA [--arms today,flip,full_size] [--steps 2000]
     python scripts/train_recipes.py --report        # the table from the runs finished so far
+    python scripts/train_recipes.py --report --record inpaintkit/weights/MODEL_CARD.md
 
 Each arm is an ordinary resumable ``python -m inpaintkit train`` run under the cache folder
 (``$INPAINTKIT_CACHE/runs/recipe-NAME``), so an interrupted queue continues where it stopped.
@@ -18,7 +19,10 @@ import sys
 from pathlib import Path
 
 from inpaintkit import config
+from inpaintkit.reports import check_record_target, record_block
 
+CHANGES = {"today": "today's recipe (fp32, no flips, all 14,283 train faces)", "flip": "+ horizontal flips",
+           "full_size": "− the 10,000 half-size files", "bf16": "bf16 arithmetic", "g2": "2 G updates per D update"}
 ARMS = {  # name: extra train flags (today's recipe: fp32, no flips, all 14,283 train faces)
     "today": [],
     "flip": ["--flip"],
@@ -43,16 +47,30 @@ def run_arm(name: str, data: str, steps: int) -> None:
         subprocess.run(command, check=True, stdout=log, stderr=subprocess.STDOUT)
 
 
-def report(names, steps: int) -> list[dict]:
-    rows = []
+def report(names) -> dict[str, dict[int, dict]]:
+    """Each arm's tuning fits so far: {arm: {step: row of tuning.json}}."""
+    rows = {}
     for name in names:
         log_file = run_dir(name) / "tuning.json"
-        if not log_file.exists():
-            continue
-        for row in json.loads(log_file.read_text()):
-            if row["step"] == steps:
-                rows.append({"arm": name, **row})
+        if log_file.exists():
+            rows[name] = {row["step"]: row for row in json.loads(log_file.read_text())}
     return rows
+
+
+def table(rows: dict[str, dict[int, dict]], steps: int) -> str:
+    """The A/B table: tuning fit MSE (0–255) of G and of its EMA at half and all the updates, and
+    the best of each arm against today's recipe at ``steps``."""
+    half = steps // 2
+    lines = [f"| arm | change | G at {half:,} | EMA G at {half:,} | G at {steps:,} | EMA G at {steps:,} | best vs today |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    base = rows.get("today", {}).get(steps)
+    for name, fits in rows.items():
+        cells = [f"{fits[s][k]:,.0f}" if s in fits else "–" for s in (half, steps) for k in ("mse_raw", "mse_ema")]
+        best = lambda row: min(row["mse_raw"], row["mse_ema"])  # noqa: E731
+        gap = (f"{100 * (best(fits[steps]) / best(base) - 1):+.1f} %"
+               if base and steps in fits and name != "today" else "–")
+        lines.append(f"| {name} | {CHANGES[name]} | " + " | ".join(cells) + f" | {gap} |")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -61,18 +79,22 @@ def main() -> None:
     parser.add_argument("--arms", default="today,flip,full_size")
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--report", action="store_true")
+    parser.add_argument("--record", type=Path, default=None, metavar="CARD",
+                        help="write the table between the recipe_ab markers of this model card")
     args = parser.parse_args()
     names = [n.strip() for n in args.arms.split(",")]
     unknown = [n for n in names if n not in ARMS]
     if unknown:
         parser.error(f"unknown arm(s) {unknown}: choose from {', '.join(ARMS)}")
+    if args.record is not None:
+        check_record_target(args.record, "recipe_ab")
     if not args.report:
         for name in names:
             run_arm(name, args.data, args.steps)
-    rows = report(names, args.steps)
-    print(f"| arm | tuning fit MSE at step {args.steps}, G | EMA G |\n| --- | --- | --- |")
-    for row in rows:
-        print(f"| {row['arm']} | {row['mse_raw']:.1f} | {row['mse_ema']:.1f} |")
+    text = table(report(names), args.steps)
+    print(text)
+    if args.record is not None:
+        record_block(args.record, "recipe_ab", text)
 
 
 if __name__ == "__main__":
