@@ -87,7 +87,7 @@ def main() -> None:
                          f"{100 * args.require:.0f} % needed; nothing was written")
 
     wall = training_seconds(args.run / "logs")
-    meta = {"steps": step, "generator": which, "batch_size": settings["batch_size"],
+    meta = {"epochs": settings["epochs"], "steps": step, "generator": which, "batch_size": settings["batch_size"],
             "learning_rate": settings["learning_rate"], "betas": [settings["beta_1"], settings["beta_2"]],
             "seed": settings["seed"], "width": settings["width"], "flip": settings.get("flip", False),
             "ema_decay": settings.get("ema_decay"), "g_steps": settings.get("g_steps", 1),
