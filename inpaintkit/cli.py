@@ -244,6 +244,13 @@ def _figures(args) -> int:
     return 0
 
 
+def _add_precision_flag(parser) -> None:
+    """``--precision`` of the commands that run the latent optimisers (demo, inpaint, evaluate)."""
+    parser.add_argument("--precision", default="float32",
+                        help="float32 (default) or mixed_bfloat16: G and D's arithmetic "
+                             "(slower on CPUs without bf16 units)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="inpaintkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -282,8 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=300, help="steps per stage (default 300)")
     p.add_argument("--paper", action="store_true", help="the paper's 1500 + 1500 steps")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--precision", default="float32",
-                   help="float32 (default) or mixed_bfloat16: G and D's arithmetic (slower on CPUs without bf16 units)")
+    _add_precision_flag(p)
     p.add_argument("--out", default="figures", help="folder for the figure (default figures/)")
     p.set_defaults(func=_demo)
 
@@ -298,8 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--paper", action="store_true", help="the paper's 1500 + 1500 steps")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=16, help="photos optimised together (default 16)")
-    p.add_argument("--precision", default="float32",
-                   help="float32 (default) or mixed_bfloat16: G and D's arithmetic (slower on CPUs without bf16 units)")
+    _add_precision_flag(p)
     p.add_argument("--out", required=True, help="folder for the panels and metrics")
     p.set_defaults(func=_inpaint)
 
@@ -320,8 +325,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="write the tables from the batches finished so far, run nothing new")
     p.add_argument("--shard", default=None,
                    help="i/n: compute only this process's share of the batches (then --report-only)")
-    p.add_argument("--precision", default="float32",
-                   help="float32 (default) or mixed_bfloat16: G and D's arithmetic (slower on CPUs without bf16 units)")
+    _add_precision_flag(p)
     p.add_argument("--out", required=True)
     p.set_defaults(func=_evaluate)
 
