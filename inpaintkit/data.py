@@ -450,15 +450,21 @@ def example_raw_image() -> np.ndarray:
 EVALUATION_FACES = 100
 
 
-def tuning_faces(root: Path | str, count: int) -> np.ndarray:
-    """Validation faces the evaluation never reports: numbers 100 … 100 + count − 1 in sorted order."""
+def tuning_faces_named(root: Path | str, count: int) -> tuple[np.ndarray, list[str]]:
+    """Validation faces the evaluation never reports (numbers 100 … 100 + count − 1 in sorted
+    order) and their file names: the faces every recipe, rate and start is tuned on."""
     if count < 1:
         raise DataError(f"count must be at least 1, got {count}")
-    faces = load_celeba(root, "validation", EVALUATION_FACES + count, progress=False)
+    faces, names = load_celeba_named(root, "validation", EVALUATION_FACES + count, progress=False)
     if len(faces) <= EVALUATION_FACES:
         raise DataError(f"the validation partition of {root} has {len(faces)} faces: none is left "
                         f"for tuning after the {EVALUATION_FACES} that the evaluation reports")
-    return faces[EVALUATION_FACES:]
+    return faces[EVALUATION_FACES:], names[EVALUATION_FACES:]
+
+
+def tuning_faces(root: Path | str, count: int) -> np.ndarray:
+    """:func:`tuning_faces_named` without the names."""
+    return tuning_faces_named(root, count)[0]
 
 
 def full_size_mask(files: list[Path]) -> np.ndarray:

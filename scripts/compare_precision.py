@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from inpaintkit import config, load_pretrained, masks
-from inpaintkit.data import EVALUATION_FACES, load_celeba_named
+from inpaintkit.data import tuning_faces_named
 from inpaintkit.evaluation import evaluate
 from inpaintkit.storage import atomic_write_text
 
@@ -46,8 +46,7 @@ def main() -> None:
     parser.add_argument("--out", default="results/precision_check.json")
     args = parser.parse_args()
     config.seed_everything(args.seed)
-    faces, names = load_celeba_named(args.data, "validation", EVALUATION_FACES + args.n, progress=False)
-    faces, names = faces[EVALUATION_FACES:], names[EVALUATION_FACES:]
+    faces, names = tuning_faces_named(args.data, args.n)
     G, D = load_pretrained()
     rows, seconds = {}, {}
     for precision in PRECISIONS:

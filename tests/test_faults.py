@@ -274,6 +274,21 @@ def test_names_come_with_the_faces_when_a_file_is_skipped(folder_with_a_bad_file
     np.testing.assert_array_equal(again, faces)
 
 
+def test_tuning_faces_are_the_validation_faces_after_the_evaluated_ones(small_celeba, monkeypatch):
+    monkeypatch.setattr(data, "EVALUATION_FACES", 2)  # four faces here: two "evaluated", two for tuning
+    files = data.list_images(small_celeba, "validation", 4)
+    faces, names = data.tuning_faces_named(small_celeba, 5)
+    assert names == [files[2].name, files[3].name]
+    all_four = data.load_celeba(small_celeba, "validation", 4, progress=False)
+    np.testing.assert_array_equal(faces, all_four[2:])
+    np.testing.assert_array_equal(data.tuning_faces(small_celeba, 1), all_four[2:3])
+    monkeypatch.setattr(data, "EVALUATION_FACES", 4)
+    with pytest.raises(data.DataError, match="none is left for tuning"):
+        data.tuning_faces_named(small_celeba, 1)
+    with pytest.raises(data.DataError, match="at least 1"):
+        data.tuning_faces(small_celeba, 0)
+
+
 def test_evaluate_names_each_row_with_the_file_of_its_face(folder_with_a_bad_file, tmp_path, capsys):
     import csv
 
