@@ -19,7 +19,8 @@ def _train(args) -> int:
     settings = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
                            width=args.width, seed=args.seed, checkpoint_every=args.checkpoint_every,
                            precision=args.precision, flip=args.flip, ema_decay=args.ema_decay,
-                           g_steps=args.g_steps, init=args.init, dataset=dataset, strategy=args.strategy)
+                           g_steps=args.g_steps, init=args.init, dataset=dataset, strategy=args.strategy,
+                           lr_decay_start=args.lr_decay_start)
     config.seed_everything(args.seed)
     images = load_celeba(data, "train", args.count)
     if args.full_size_only:
@@ -271,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--flip", action="store_true", help="mirror faces left-right at random")
     p.add_argument("--ema-decay", type=float, default=0.999, help="EMA of G's weights (0: none)")
     p.add_argument("--g-steps", type=int, default=1, help="G updates per D update")
+    p.add_argument("--lr-decay-start", type=int, default=0,
+                   help="0: constant rate; N: from update N the rate falls linearly to 0 at the last update")
     p.add_argument("--init", default="scratch", help="scratch, or shipped: start from the shipped weights")
     p.add_argument("--full-size-only", action="store_true",
                    help="drop train files stored below CelebA's 178x218 (upsampled faces)")

@@ -127,7 +127,8 @@ class TrainConfig:
 
     The first block is the paper's §3.2 (and Yeh et al.'s DCGAN). The second block is the recipe
     the kit measured on top of it (model card): bf16 arithmetic, horizontal flips, an exponential
-    moving average (EMA) of G's weights, several G updates per D update, and where to start.
+    moving average (EMA) of G's weights, several G updates per D update, a linear decay of the
+    learning rate (:func:`learning_rate_at`), and where to start.
     """
 
     epochs: int = 25
@@ -146,6 +147,7 @@ class TrainConfig:
     init: str = "scratch"         # or "shipped": start from the kit's shipped weights
     dataset: str = ""             # which faces (folder, partition, filter): a resume must match
     strategy: str = "none"        # or "mirrored": split each batch over the devices (tf.distribute)
+    lr_decay_start: int = 0       # 0: constant rate; N: from update N it falls linearly to 0 at the end
 
     def __post_init__(self) -> None:
         def need(ok: bool, text: str) -> None:
@@ -155,6 +157,8 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "width", "checkpoint_every", "keep_checkpoints", "g_steps"):
             value = getattr(self, name)
             need(isinstance(value, int) and value >= 1, f"{name} must be a whole number of at least 1, got {value!r}")
+        need(isinstance(self.lr_decay_start, int) and self.lr_decay_start >= 0,
+             f"lr_decay_start must be a whole number of at least 0, got {self.lr_decay_start!r}")
         need(np.isfinite(self.learning_rate) and self.learning_rate > 0,
              f"learning_rate must be a positive finite number, got {self.learning_rate!r}")
         for name in ("beta_1", "beta_2"):
@@ -165,6 +169,16 @@ class TrainConfig:
         need(self.init in INITS, f"unknown init {self.init!r}: use one of {', '.join(INITS)}")
         need(self.strategy in STRATEGIES,
              f"unknown strategy {self.strategy!r}: use one of {', '.join(STRATEGIES)}")
+
+
+def learning_rate_at(config: TrainConfig, step: int, total_steps: int) -> float:
+    """Adam's rate for the update that follows ``step`` updates: ``config.learning_rate``, and from
+    update ``config.lr_decay_start`` on (if not 0) falling linearly towards 0 at ``total_steps``
+    (a recipe lever of the model card, not the paper's, which keeps the rate constant)."""
+    start = config.lr_decay_start
+    if start == 0 or step < start or total_steps <= start:
+        return config.learning_rate
+    return config.learning_rate * max(total_steps - step, 0) / (total_steps - start)
 
 
 class TrainingDiverged(RuntimeError):
@@ -241,6 +255,11 @@ class DCGANTrainer:
                                               d_opt=self.d_opt, rng=self.rng, step=self.step,
                                               generator_ema=self.G_ema)
         self.train_step = tf.function(self._train_step)
+
+    def set_learning_rate(self, rate: float) -> None:
+        """The rate of both Adams for the next update (read inside the compiled step)."""
+        self.g_opt.learning_rate.assign(rate)
+        self.d_opt.learning_rate.assign(rate)
 
     def start_from(self, G, D) -> None:
         """Copy weights (e.g. the shipped ones) into G, its EMA copy and D before step 0."""
@@ -357,14 +376,23 @@ def _restore_newest_intact(trainer: DCGANTrainer, folder: Path, say) -> int | No
     return None
 
 
-def _same_settings(saved: dict, wanted: dict) -> list[str]:
-    """The settings that differ between a saved run and this call (``epochs`` may grow, and a
-    checkpoint resumes under any ``strategy``).
+def _same_settings(saved: dict, wanted: dict, step: int = 0) -> list[str]:
+    """The settings that differ between a saved run, ``step`` updates in, and this call.
 
-    A run saved before a setting existed had that setting's default.
+    A checkpoint resumes under any ``strategy``. ``epochs`` may change, and ``lr_decay_start``
+    may be set or moved, as long as the rate of the ``step`` updates already made is the same
+    under both (no decay has begun): that is how a decay tail branches off a copy of a constant
+    run. A run saved before a setting existed had that setting's default.
     """
     saved = {**asdict(TrainConfig()), "train_images": wanted.get("train_images"), **saved}
-    keys = (set(saved) | set(wanted)) - {"epochs", "strategy"}  # a run may move between devices
+
+    def decaying(settings: dict) -> bool:
+        return 0 < settings["lr_decay_start"] < step
+
+    free = {"strategy"}  # a run may move between devices
+    if not decaying(saved) and not decaying(wanted):
+        free |= {"epochs", "lr_decay_start"}
+    keys = (set(saved) | set(wanted)) - free
     return sorted(k for k in keys if saved.get(k) != wanted.get(k))
 
 
@@ -413,7 +441,7 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
             saved = json.loads(config_file.read_text())
         except json.JSONDecodeError as error:
             raise InputError(f"{config_file} is damaged ({error}); cannot check the run's settings") from None
-        differ = _same_settings(saved, wanted)
+        differ = _same_settings(saved, wanted, max(_checkpoint_numbers(folder), default=0))
         if differ:
             detail = ", ".join(f"{k}: {saved.get(k)!r} → {wanted.get(k)!r}" for k in differ)
             raise InputError(f"--resume with settings that differ from the run in {out}: {detail}")
@@ -453,6 +481,11 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
         epoch, done_in_epoch = divmod(step, steps_per_epoch)
         for batch in train_dataset(resident, config.batch_size, seed=config.seed, epoch=epoch,
                                    skip_batches=done_in_epoch, flip=config.flip):
+            if config.lr_decay_start:
+                rate = learning_rate_at(config, step, total_steps)
+                trainer.set_learning_rate(rate)
+                with writer.as_default(step=step + 1):
+                    tf.summary.scalar("learning_rate", rate)
             logs = {k: float(v) for k, v in trainer.train_step(batch).items()}
             step = int(trainer.step.numpy())
             if not all(np.isfinite(v) for v in logs.values()):

@@ -58,6 +58,7 @@ def flags(settings: dict) -> str:
     parts += ["--flip"] if settings.get("flip") else []
     parts += ["--full-size-only"] if settings.get("dataset", "").endswith(":full-size") else []
     parts += [f"--g-steps {settings['g_steps']}"] if settings.get("g_steps", 1) != 1 else []
+    parts += [f"--lr-decay-start {settings['lr_decay_start']}"] if settings.get("lr_decay_start") else []
     return " ".join(parts)
 
 
@@ -91,6 +92,7 @@ def main() -> None:
             "learning_rate": settings["learning_rate"], "betas": [settings["beta_1"], settings["beta_2"]],
             "seed": settings["seed"], "width": settings["width"], "flip": settings.get("flip", False),
             "ema_decay": settings.get("ema_decay"), "g_steps": settings.get("g_steps", 1),
+            "lr_decay_start": settings.get("lr_decay_start", 0),
             "train_images": settings.get("train_images"), "wall_time_s": wall,
             "data": "CelebA img_align_celeba, train partition", "licence": "CelebA: non-commercial research purposes only",
             "heldout_fit": {"faces": len(heldout), "steps": args.fit_steps,
@@ -108,6 +110,8 @@ def main() -> None:
 def block(meta, manifest, fits, drop, where, settings, fit_seconds) -> str:
     recipe = ", ".join([f"Adam lr {meta['learning_rate']}, β = {meta['betas']}, batch {meta['batch_size']}, "
                         f"seed {meta['seed']}", "horizontal flips" if meta["flip"] else "no flips",
+                        f"rate falling linearly to 0 from update {meta['lr_decay_start']:,}" if meta["lr_decay_start"]
+                        else "constant rate",
                         f"{meta['g_steps']} G update(s) per D update"])
     wall = f"{meta['wall_time_s'] / 3600:.1f} h" if meta["wall_time_s"] else "not logged"
     return f"""| | |

@@ -96,6 +96,41 @@ def test_resume_with_another_precision_recipe_or_data_is_refused_and_changes_not
     assert _snapshot(tmp_path) == before  # train_config.json and checkpoints untouched
 
 
+def test_learning_rate_decays_linearly_from_its_start_to_zero_at_the_end():
+    constant = dcgan.TrainConfig(learning_rate=1e-3)
+    assert [dcgan.learning_rate_at(constant, s, 10) for s in (0, 5, 9)] == [1e-3] * 3
+    decay = dcgan.TrainConfig(learning_rate=1e-3, lr_decay_start=6)
+    rates = [dcgan.learning_rate_at(decay, s, 10) for s in range(10)]
+    np.testing.assert_allclose(rates, [1e-3] * 6 + [1e-3, 0.75e-3, 0.5e-3, 0.25e-3])
+    assert dcgan.learning_rate_at(decay, 10, 10) == 0.0
+    with pytest.raises(ValueError, match="lr_decay_start"):
+        dcgan.TrainConfig(lr_decay_start=-1)
+
+
+def test_a_decay_tail_branches_off_a_constant_run_and_resumes_exactly(faces, tmp_path):
+    """A copy of a constant run, two updates in, continued with the decay from update 2, ends
+    where a run with that decay from the start ends; a decay that would already have acted is refused."""
+    tail = dcgan.TrainConfig(epochs=2, lr_decay_start=2, **SMALL)  # 3 updates per epoch, 6 in all
+    straight = dcgan.train(faces, tmp_path / "straight", tail, progress=False)
+    constant = dcgan.TrainConfig(epochs=2, **SMALL)
+    dcgan.train(faces, tmp_path / "constant", constant, progress=False, max_steps=2)
+    shutil.copytree(tmp_path / "constant", tmp_path / "branch")
+    before = _snapshot(tmp_path / "branch")
+    with pytest.raises(ValueError, match="lr_decay_start"):
+        dcgan.train(faces, tmp_path / "branch", dcgan.TrainConfig(epochs=2, lr_decay_start=1, **SMALL),
+                    progress=False, resume=True)
+    assert _snapshot(tmp_path / "branch") == before
+    dcgan.train(faces, tmp_path / "branch", tail, progress=False, resume=True, max_steps=4)
+    branch = dcgan.train(faces, tmp_path / "branch", tail, progress=False, resume=True)
+    for p, q in zip(_weights([straight["G"], straight["D"]]), _weights([branch["G"], branch["D"]])):
+        np.testing.assert_array_equal(p, q)
+    unchanged = dcgan.train(faces, tmp_path / "constant", constant, progress=False, resume=True)
+    assert any(not np.array_equal(p, q) for p, q in zip(unchanged["G"].get_weights(), branch["G"].get_weights()))
+    with pytest.raises(ValueError, match="epochs"):  # a longer run would change a slope already in use
+        dcgan.train(faces, tmp_path / "branch", dcgan.TrainConfig(epochs=3, lr_decay_start=2, **SMALL),
+                    progress=False, resume=True)
+
+
 def test_non_finite_losses_stop_the_run_and_keep_the_last_good_checkpoint(faces, tmp_path):
     good = dcgan.TrainConfig(epochs=1, **SMALL)
     dcgan.train(faces, tmp_path, good, progress=False, max_steps=2)
@@ -201,7 +236,8 @@ def test_cli_refuses_bad_training_settings_before_writing(tmp_path, capsys):
 
     out = tmp_path / "run"
     for args, text in ((["--precision", "fp8"], "unknown precision"), (["--lr", "nan"], "learning_rate"),
-                       (["--checkpoint-every", "0"], "checkpoint_every"), (["--batch-size", "0"], "batch_size")):
+                       (["--checkpoint-every", "0"], "checkpoint_every"), (["--batch-size", "0"], "batch_size"),
+                       (["--lr-decay-start", "-5"], "lr_decay_start")):
         assert main(["train", "--data", str(tmp_path), "--out", str(out), *args]) == 2
         assert text in capsys.readouterr().err
     assert not out.exists()
