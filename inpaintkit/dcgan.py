@@ -702,6 +702,25 @@ def interpolate(G, z_start, z_end, steps: int = 8) -> np.ndarray:
 LR_COMPARISON = WEIGHTS_DIR / "lr_comparison.json"
 
 
+FIT_STEPS = WEIGHTS_DIR / "fit_steps.json"
+
+
+def load_fit_steps(path: str | Path = FIT_STEPS, weights: str | Path = WEIGHTS_DIR) -> dict:
+    """How the held-out fit of the shipped G (and of an untrained G) improves with the number of
+    Adam steps, on the built-in faces and on CelebA tuning faces (written by
+    ``scripts/measure_fit_steps.py``). Refused when it was measured on other weights than those
+    in ``weights``, so a notebook never quotes a stale generator's numbers."""
+    path = Path(path)
+    if not path.exists():
+        raise WeightsError(f"{path} is missing: run scripts/measure_fit_steps.py")
+    record = json.loads(path.read_text())
+    shipped = json.loads((Path(weights) / "manifest.json").read_text())["files"]["generator.weights.h5"]
+    if record.get("generator_sha256") != shipped:
+        raise WeightsError(f"{path} was measured on another generator than the one in {weights}: "
+                           "run scripts/measure_fit_steps.py again")
+    return record
+
+
 def load_lr_comparison(path: str | Path = LR_COMPARISON) -> dict:
     """The stored comparison of learning rates (written by ``scripts/compare_learning_rates.py``)."""
     path = Path(path)

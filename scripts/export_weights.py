@@ -105,6 +105,7 @@ def main() -> None:
         figure.savefig(tmp, dpi=90, bbox_inches="tight")
     record_block(CARD, "export", block(meta, manifest, fits, drop, where, settings, time.perf_counter() - began))
     print(CARD.read_text())
+    print("Shipped. Now measure what notebook 01 quotes about these weights: python scripts/measure_fit_steps.py")
 
 
 def block(meta, manifest, fits, drop, where, settings, fit_seconds) -> str:

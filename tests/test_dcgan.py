@@ -152,9 +152,7 @@ def test_shipped_weights_load_and_beat_an_untrained_generator():
     manifest = json.loads((dcgan.WEIGHTS_DIR / "manifest.json").read_text())
     assert manifest["epochs"] == 25 and "non-commercial" in (dcgan.WEIGHTS_DIR / "MODEL_CARD.md").read_text()
     G, D = dcgan.load_pretrained()
-    from inpaintkit.data import load_faces
-
-    from inpaintkit.data import celeba_root
+    from inpaintkit.data import celeba_root, load_faces
 
     targets = load_faces("validation", 8, progress=False)  # held-out faces (built-in portraits without data)
     trained = dcgan.heldout_fit(G, D, targets, steps=200)
@@ -163,6 +161,21 @@ def test_shipped_weights_load_and_beat_an_untrained_generator():
     # untrained initialisations (ratio 0.27); the bound keeps a margin over that measurement.
     bound = 0.5 if celeba_root() is not None else 0.35
     assert trained["mean_mse"] < bound * untrained["mean_mse"]
+
+
+def test_fit_steps_record_belongs_to_the_shipped_weights_and_is_refused_for_others(tmp_path):
+    measured = dcgan.load_fit_steps()  # fails once new weights ship without a new measurement
+    assert "built-in faces 1–4" in measured["faces"]
+    for rows in measured["faces"].values():
+        assert list(rows) == ["40", "100", "200", "500"]
+        assert rows["500"]["trained"] < rows["40"]["trained"] < rows["40"]["untrained"] * 1.5
+    other = tmp_path / "weights"
+    other.mkdir()
+    (other / "manifest.json").write_text(json.dumps({"files": {"generator.weights.h5": "0" * 64}}))
+    with pytest.raises(dcgan.WeightsError, match="another generator"):
+        dcgan.load_fit_steps(weights=other)
+    with pytest.raises(dcgan.WeightsError, match="missing: run scripts/measure_fit_steps.py"):
+        dcgan.load_fit_steps(tmp_path / "nothing.json")
 
 
 def test_cli_reports_a_missing_data_folder(tmp_path, capsys):

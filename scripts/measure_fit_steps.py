@@ -1,0 +1,54 @@
+"""How many Adam steps a held-out fit needs before the trained G beats an untrained one
+(notebook 01, "Can G represent faces it never saw?"): dcgan.heldout_fit of the shipped G and of
+an untrained G of the same architecture, from the same starting z, after 40, 100, 200 and 500
+steps, on the first 4 built-in faces and, with CelebA, on 8 tuning faces (validation 100–107,
+never reported by the evaluation).
+
+    python scripts/measure_fit_steps.py [--data $INPAINTKIT_DATA]
+
+Writes inpaintkit/weights/fit_steps.json (numbers only), tied to the shipped generator by its
+sha256: dcgan.load_fit_steps refuses it once other weights are shipped.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+from inpaintkit import config, dcgan
+from inpaintkit.data import sample_faces, tuning_faces
+from inpaintkit.storage import atomic_write_text
+
+STEPS = (40, 100, 200, 500)
+
+
+def curve(G, G0, D, faces, seed: int) -> dict:
+    """Mean MSE (0–255) of the trained and the untrained G after each number of steps."""
+    return {str(n): {"trained": round(dcgan.heldout_fit(G, D, faces, steps=n, seed=seed)["mean_mse"], 1),
+                     "untrained": round(dcgan.heldout_fit(G0, D, faces, steps=n, seed=seed)["mean_mse"], 1)}
+            for n in STEPS}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", default=str(config.data_dir() or ""))
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    config.seed_everything(args.seed)
+    G, D = dcgan.load_pretrained()
+    G0 = dcgan.build_generator()  # untrained, the paper's width like the shipped G
+    sets = {"built-in faces 1–4": sample_faces(4)}
+    if args.data:
+        sets["CelebA tuning faces (validation 100–107)"] = tuning_faces(args.data, 8)
+    manifest = json.loads((dcgan.WEIGHTS_DIR / "manifest.json").read_text())
+    record = {"generator_sha256": manifest["files"]["generator.weights.h5"], "seed": args.seed,
+              "steps": list(STEPS), "faces": {name: curve(G, G0, D, faces, args.seed) for name, faces in sets.items()}}
+    atomic_write_text(dcgan.FIT_STEPS, json.dumps(record, indent=2) + "\n")
+    for name, rows in record["faces"].items():
+        print(name)
+        for n, row in rows.items():
+            print(f"  {n:>4} steps: trained {row['trained']:7.1f}  untrained {row['untrained']:7.1f}  "
+                  f"({100 * (1 - row['trained'] / row['untrained']):+.0f} %)")
+
+
+if __name__ == "__main__":
+    main()
