@@ -1,7 +1,7 @@
 """How many Adam steps a held-out fit needs before the trained G beats an untrained one
 (notebook 01, "Can G represent faces it never saw?"): dcgan.heldout_fit of the shipped G and of
 an untrained G of the same architecture, from the same starting z, after 40, 100, 200 and 500
-steps, on the first 4 built-in faces and, with CelebA, on 8 tuning faces (validation 100–107,
+steps, on all the built-in faces (public-domain portraits) and, with CelebA, on 8 tuning faces (validation 100–107,
 never reported by the evaluation).
 
     python scripts/measure_fit_steps.py [--data $INPAINTKIT_DATA]
@@ -36,7 +36,8 @@ def main() -> None:
     config.seed_everything(args.seed)
     G, D = dcgan.load_pretrained()
     G0 = dcgan.build_generator()  # untrained, the paper's width like the shipped G
-    sets = {"built-in faces 1–4": sample_faces(4)}
+    builtin = sample_faces()
+    sets = {f"all {len(builtin)} built-in faces": builtin}
     if args.data:
         sets["CelebA tuning faces (validation 100–107)"] = tuning_faces(args.data, 8)
     manifest = json.loads((dcgan.WEIGHTS_DIR / "manifest.json").read_text())

@@ -165,7 +165,7 @@ def test_shipped_weights_load_and_beat_an_untrained_generator():
 
 def test_fit_steps_record_belongs_to_the_shipped_weights_and_is_refused_for_others(tmp_path):
     measured = dcgan.load_fit_steps()  # fails once new weights ship without a new measurement
-    assert "built-in faces 1–4" in measured["faces"]
+    assert any("built-in faces" in name for name in measured["faces"])
     for rows in measured["faces"].values():
         assert list(rows) == ["40", "100", "200", "500"]
         assert rows["500"]["trained"] < rows["40"]["trained"] < rows["40"]["untrained"] * 1.5
