@@ -1,0 +1,55 @@
+"""The measurement scripts' own arithmetic: the tables they write into the model card and the
+README, the bf16 comparison, the flags that rebuild a recipe (the runs behind them take hours)."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_long_run_table_compares_the_better_generator_with_the_shipped_one():
+    recipes = script("train_recipes")
+    fits = {4000: {"mse_raw": 1000.0, "mse_ema": 900.0}, 2000: {"mse_raw": 1100.0, "mse_ema": 1200.0}}
+    text = recipes.long_table("flip", fits, reference=1000.0)
+    rows = [line for line in text.splitlines() if line.startswith("| 2") or line.startswith("| 4")]
+    assert rows == ["| 2,000 | 1,100 | 1,200 | +10.0 % |", "| 4,000 | 1,000 | 900 | -10.0 % |"]  # sorted by step
+    assert "1,000 under the same 200-step fit" in text
+
+
+def test_ab_table_puts_each_arm_beside_todays_recipe_at_equal_updates():
+    recipes = script("train_recipes")
+    rows = {"today": {1000: {"mse_raw": 1400.0, "mse_ema": 1200.0}, 2000: {"mse_raw": 1100.0, "mse_ema": 1000.0}},
+            "flip": {1000: {"mse_raw": 1500.0, "mse_ema": 1300.0}, 2000: {"mse_raw": 950.0, "mse_ema": 1050.0}}}
+    lines = recipes.table(rows, 2000).splitlines()
+    assert lines[2].endswith("| 1,100 | 1,000 | – |")
+    assert lines[3].endswith("| 950 | 1,050 | -5.0 % |")  # best of G and EMA G: 950 against 1,000
+
+
+def test_precision_comparison_reports_the_relative_gap_per_pattern():
+    compare = script("compare_precision").compare
+    rows = {"float32": [{"pattern": "1", "after_image_MAE": "10.0"}, {"pattern": "1", "after_image_MAE": "12.0"},
+                        {"pattern": "5", "after_image_MAE": "8.0"}],
+            "mixed_bfloat16": [{"pattern": "1", "after_image_MAE": "11.0"}, {"pattern": "1", "after_image_MAE": "11.0"},
+                               {"pattern": "5", "after_image_MAE": "8.4"}]}
+    result = compare(rows)
+    assert result[1] == {"MAE_float32": 11.0, "MAE_mixed_bfloat16": 11.0, "relative_gap": 0.0}
+    assert result[5]["relative_gap"] == pytest.approx(0.05)
+
+
+def test_export_flags_rebuild_the_recipe():
+    flags = script("export_weights").flags
+    settings = {"epochs": 100, "seed": 0, "flip": True, "dataset": "/data:train:count=None", "g_steps": 1,
+                "lr_decay_start": 20200}
+    assert flags(settings) == "--epochs 100 --seed 0 --flip --lr-decay-start 20200"
+    plain = {"epochs": 25, "seed": 0, "dataset": "/data:train:count=None:full-size", "g_steps": 2}
+    assert flags(plain) == "--epochs 25 --seed 0 --full-size-only --g-steps 2"
