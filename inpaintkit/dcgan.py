@@ -632,7 +632,7 @@ def load_pretrained():
 
 
 def weights_from_checkpoint(checkpoint_dir: str | Path, width: int = PAPER_WIDTH):
-    """(G, D) restored from the newest checkpoint of a training run."""
+    """(G, D, step) restored from the newest checkpoint of a training run."""
     import tensorflow as tf
 
     G, D = build_generator(width), build_discriminator(width)
@@ -640,7 +640,7 @@ def weights_from_checkpoint(checkpoint_dir: str | Path, width: int = PAPER_WIDTH
     if latest is None:
         raise WeightsError(f"no checkpoint in {checkpoint_dir}")
     tf.train.Checkpoint(generator=G, discriminator=D).restore(latest).expect_partial()
-    return G, D
+    return G, D, int(latest.rsplit("-", 1)[1])
 
 
 # ----------------------------------------------------------------------------- measuring G

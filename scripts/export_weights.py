@@ -33,11 +33,8 @@ def candidate(run: Path, width: int):
         G, D = dcgan.load_weights(best, width=width)
         meta = json.loads((best / "manifest.json").read_text())
         return G, D, f"{best.name}/ (tuning fit {meta['tuning_fit_mse']:.0f})", meta["step"], meta["generator"]
-    import tensorflow as tf
-
-    latest = tf.train.latest_checkpoint(str(run / "checkpoints"))
-    G, D = dcgan.weights_from_checkpoint(run / "checkpoints", width)
-    return G, D, "newest checkpoint", int(latest.rsplit("-", 1)[1]), "raw"
+    G, D, step = dcgan.weights_from_checkpoint(run / "checkpoints", width)
+    return G, D, "newest checkpoint", step, "raw"
 
 
 def training_seconds(logs: Path) -> int | None:

@@ -96,6 +96,16 @@ def test_resume_with_another_precision_recipe_or_data_is_refused_and_changes_not
     assert _snapshot(tmp_path) == before  # train_config.json and checkpoints untouched
 
 
+def test_weights_come_back_from_a_runs_newest_checkpoint_with_its_step(faces, tmp_path):
+    run = dcgan.train(faces, tmp_path, dcgan.TrainConfig(epochs=1, **SMALL), progress=False, max_steps=2)
+    G, D, step = dcgan.weights_from_checkpoint(tmp_path / "checkpoints", width=SMALL["width"])
+    assert step == 2
+    for p, q in zip(_weights([run["G"], run["D"]]), _weights([G, D])):
+        np.testing.assert_array_equal(p, q)
+    with pytest.raises(dcgan.WeightsError, match="no checkpoint"):
+        dcgan.weights_from_checkpoint(tmp_path / "elsewhere", width=SMALL["width"])
+
+
 def test_learning_rate_decays_linearly_from_its_start_to_zero_at_the_end():
     constant = dcgan.TrainConfig(learning_rate=1e-3)
     assert [dcgan.learning_rate_at(constant, s, 10) for s in (0, 5, 9)] == [1e-3] * 3
