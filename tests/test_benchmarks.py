@@ -1,7 +1,6 @@
 """Benchmark figures reach the README through the scripts' own --record, never by hand."""
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -9,16 +8,14 @@ import numpy as np
 import pytest
 
 from inpaintkit.errors import InputError
+from helpers import load_repo_module
 from inpaintkit.reports import block_markers, paste_block
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def bench(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_repo_module("benchmarks", name)
 
 
 def bench_blending():

@@ -2,19 +2,13 @@
 README, the bf16 comparison, the flags that rebuild a recipe (the runs behind them take hours)."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import load_repo_module
 
 
 def script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_repo_module("scripts", name)
 
 
 def test_long_run_table_compares_the_better_generator_with_the_shipped_one():
