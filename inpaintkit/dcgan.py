@@ -594,12 +594,10 @@ class WeightsError(RuntimeError):
     """Shipped or exported weights are missing or damaged."""
 
 
-def load_weights(folder: str | Path = WEIGHTS_DIR, width: int | None = None):
-    """(G, D) from a folder written by :func:`export_weights`; every file's sha256 is checked."""
-    from .storage import sha256_file
-
-    folder = Path(folder)
-    manifest_path = folder / "manifest.json"
+def read_manifest(folder: str | Path = WEIGHTS_DIR) -> dict:
+    """The manifest of a folder written by :func:`export_weights`, refused unless it lists the
+    sha256 of both weights files (the files themselves are checked by :func:`load_weights`)."""
+    manifest_path = Path(folder) / "manifest.json"
     if not manifest_path.exists():
         raise WeightsError(f"no manifest.json in {folder}: the weights are missing")
     try:
@@ -611,7 +609,22 @@ def load_weights(folder: str | Path = WEIGHTS_DIR, width: int | None = None):
     if not isinstance(files, dict) or not needed <= set(files):
         raise WeightsError(f"{manifest_path} does not list the sha256 of both {' and '.join(sorted(needed))}: "
                            "the weights cannot be checked, so they are not loaded")
-    for name, expected in files.items():
+    return manifest
+
+
+def generator_sha256(folder: str | Path = WEIGHTS_DIR) -> str:
+    """The sha256 of the generator in ``folder`` as its manifest lists it: which G a stored
+    measurement was made on."""
+    return read_manifest(folder)["files"]["generator.weights.h5"]
+
+
+def load_weights(folder: str | Path = WEIGHTS_DIR, width: int | None = None):
+    """(G, D) from a folder written by :func:`export_weights`; every file's sha256 is checked."""
+    from .storage import sha256_file
+
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    for name, expected in manifest["files"].items():
         path = folder / name
         if not path.exists():
             raise WeightsError(f"weights file {path} is missing")
@@ -714,8 +727,7 @@ def load_fit_steps(path: str | Path = FIT_STEPS, weights: str | Path = WEIGHTS_D
     if not path.exists():
         raise WeightsError(f"{path} is missing: run scripts/measure_fit_steps.py")
     record = json.loads(path.read_text())
-    shipped = json.loads((Path(weights) / "manifest.json").read_text())["files"]["generator.weights.h5"]
-    if record.get("generator_sha256") != shipped:
+    if record.get("generator_sha256") != generator_sha256(weights):
         raise WeightsError(f"{path} was measured on another generator than the one in {weights}: "
                            "run scripts/measure_fit_steps.py again")
     return record

@@ -40,8 +40,7 @@ def main() -> None:
     sets = {f"all {len(builtin)} built-in faces": builtin}
     if args.data:
         sets["CelebA tuning faces (validation 100–107)"] = tuning_faces(args.data, 8)
-    manifest = json.loads((dcgan.WEIGHTS_DIR / "manifest.json").read_text())
-    record = {"generator_sha256": manifest["files"]["generator.weights.h5"], "seed": args.seed,
+    record = {"generator_sha256": dcgan.generator_sha256(), "seed": args.seed,
               "steps": list(STEPS), "faces": {name: curve(G, G0, D, faces, args.seed) for name, faces in sets.items()}}
     atomic_write_text(dcgan.FIT_STEPS, json.dumps(record, indent=2) + "\n")
     for name, rows in record["faces"].items():

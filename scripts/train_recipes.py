@@ -81,7 +81,7 @@ def shipped_reference(data: str, faces: int = 128, steps: int = 200) -> float:
     from inpaintkit.data import tuning_faces
     from inpaintkit.storage import atomic_write_text
 
-    sha = json.loads((dcgan.WEIGHTS_DIR / "manifest.json").read_text())["files"]["generator.weights.h5"]
+    sha = dcgan.generator_sha256()
     cached = config.cache_dir() / "runs" / f"shipped-tuning-fit-{sha[:16]}-{faces}x{steps}.json"
     if cached.exists():
         return json.loads(cached.read_text())["mse"]

@@ -171,7 +171,8 @@ def test_fit_steps_record_belongs_to_the_shipped_weights_and_is_refused_for_othe
         assert rows["500"]["trained"] < rows["40"]["trained"] < rows["40"]["untrained"] * 1.5
     other = tmp_path / "weights"
     other.mkdir()
-    (other / "manifest.json").write_text(json.dumps({"files": {"generator.weights.h5": "0" * 64}}))
+    (other / "manifest.json").write_text(json.dumps({"files": {"generator.weights.h5": "0" * 64,
+                                                               "discriminator.weights.h5": "1" * 64}}))
     with pytest.raises(dcgan.WeightsError, match="another generator"):
         dcgan.load_fit_steps(weights=other)
     with pytest.raises(dcgan.WeightsError, match="missing: run scripts/measure_fit_steps.py"):
