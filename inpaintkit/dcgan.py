@@ -432,7 +432,8 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
     config_file = out / "train_config.json"
     wanted = {**asdict(config), "train_images": len(images)}
     folder = out / "checkpoints"
-    has_checkpoints = bool(_checkpoint_numbers(folder))  # none when the folder does not exist
+    numbers = _checkpoint_numbers(folder)  # none when the folder does not exist
+    has_checkpoints = bool(numbers)
     if has_checkpoints and not resume:
         raise FileExistsError(f"{out} already holds checkpoints: pass resume=True (--resume) or pick "
                               "another output folder")
@@ -441,7 +442,7 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
             saved = json.loads(config_file.read_text())
         except json.JSONDecodeError as error:
             raise InputError(f"{config_file} is damaged ({error}); cannot check the run's settings") from None
-        differ = _same_settings(saved, wanted, max(_checkpoint_numbers(folder), default=0))
+        differ = _same_settings(saved, wanted, max(numbers, default=0))
         if differ:
             detail = ", ".join(f"{k}: {saved.get(k)!r} → {wanted.get(k)!r}" for k in differ)
             raise InputError(f"--resume with settings that differ from the run in {out}: {detail}")
