@@ -30,8 +30,8 @@ def candidate(run: Path, width: int):
     """(G, D, where, step, which) of the run's best generator, else of its newest checkpoint."""
     best = run / "best"
     if (best / "manifest.json").exists():
+        meta = dcgan.read_manifest(best)  # a damaged manifest is refused with its path, not a KeyError
         G, D = dcgan.load_weights(best, width=width)
-        meta = json.loads((best / "manifest.json").read_text())
         return G, D, f"{best.name}/ (tuning fit {meta['tuning_fit_mse']:.0f})", meta["step"], meta["generator"]
     G, D, step = dcgan.weights_from_checkpoint(run / "checkpoints", width)
     return G, D, "newest checkpoint", step, "raw"

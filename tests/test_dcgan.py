@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inpaintkit import dcgan
+from inpaintkit import config, dcgan
+from inpaintkit.errors import InputError
 from inpaintkit.storage import atomic_path
 
 SMALL = dict(width=8, batch_size=16, checkpoint_every=3, seed=3)
@@ -161,6 +162,20 @@ def test_shipped_weights_load_and_beat_an_untrained_generator():
     # untrained initialisations (ratio 0.27); the bound keeps a margin over that measurement.
     bound = 0.5 if celeba_root() is not None else 0.35
     assert trained["mean_mse"] < bound * untrained["mean_mse"]
+
+
+def test_heldout_fit_reports_the_curve_of_separate_shorter_fits():
+    """report_at reads one fit at several step counts; each must equal a fit of that many steps."""
+    config.seed_everything(5)
+    G, D = dcgan.build_generator(width=8), dcgan.build_discriminator(width=8)
+    faces = np.random.default_rng(5).uniform(-1, 1, (3, 64, 64, 3)).astype(np.float32)
+    curve = dcgan.heldout_fit(G, D, faces, steps=12, seed=2, report_at=(4, 9))["mean_mse_at"]
+    assert list(curve) == [4, 9, 12]
+    for n, mse in curve.items():
+        assert mse == pytest.approx(dcgan.heldout_fit(G, D, faces, steps=n, seed=2)["mean_mse"], rel=1e-6)
+    assert curve[12] < curve[4]  # the fit moves: the three numbers are not one number read thrice
+    with pytest.raises(InputError, match="outside 1…12"):
+        dcgan.heldout_fit(G, D, faces, steps=12, report_at=(13,))
 
 
 def test_fit_steps_record_belongs_to_the_shipped_weights_and_is_refused_for_others(tmp_path):
