@@ -406,7 +406,8 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
     ``resume`` continues from the newest intact checkpoint in ``out/checkpoints`` (the run's
     settings must match; a damaged newest checkpoint falls back to the one before). ``max_steps``
     stops early after saving a checkpoint. ``tuning_faces``: every ``tune_every`` steps G and its
-    EMA copy are fitted to these held-out faces (:func:`heldout_fit`, ``tune_steps`` steps); the
+    EMA copy are fitted to these held-out faces (:func:`heldout_fit`, ``tune_steps`` steps), and
+    at the run's last step (``epochs``, not a ``max_steps`` pause); the
     fits go to TensorBoard and ``out/tuning.json``, and the best generator so far is kept in
     ``out/best/``. Losses that turn NaN or infinite stop the run (:class:`TrainingDiverged`)
     without saving. Returns the history of per-step losses this call ran, and the final step.
@@ -508,7 +509,8 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
                             img_s=f"{seen / (time.perf_counter() - began):.0f}")
             if step % config.checkpoint_every == 0 or step == last_step:
                 manager.save(checkpoint_number=step)
-            if tuning is not None and step % tune_every == 0:
+            # The run's last G is always measured: it is the one a learning-rate decay ends on.
+            if tuning is not None and (step % tune_every == 0 or step == total_steps):
                 tuning.measure(step, writer)
             if step % steps_per_epoch == 0 and samples_every_epoch:
                 with writer.as_default(step=step):

@@ -6,6 +6,7 @@ at equal updates and seed, each judged by the held-out fit on tuning faces (vali
     python scripts/train_recipes.py --report        # the table from the runs finished so far
     python scripts/train_recipes.py --report --record inpaintkit/weights/MODEL_CARD.md
     python scripts/train_recipes.py --long flip --record inpaintkit/weights/MODEL_CARD.md   # the long run so far
+    python scripts/train_recipes.py --long flip --branch cooldown --record ...   # and its decay tail
 
 Each arm is an ordinary resumable ``python -m inpaintkit train`` run under the cache folder
 (``$INPAINTKIT_CACHE/runs/recipe-NAME``), so an interrupted queue continues where it stopped.
@@ -103,6 +104,25 @@ def long_table(name: str, fits: dict[int, dict], reference: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+def branch_table(constant: dict[int, dict], branch: dict[int, dict], start: int, reference: float) -> str:
+    """A branch of the long run (a copy of its folder resumed with ``--lr-decay-start start``):
+    its tuning fits after the branch point beside the constant run's at the same updates."""
+    best = lambda row: min(row["mse_raw"], row["mse_ema"])  # noqa: E731
+    lines = [f"Branch with a learning-rate decay: a copy of the run, resumed with `--lr-decay-start {start}` "
+             f"(both Adam rates fall linearly from update {start:,} to 0 at the last), against the "
+             "constant run at the same updates:", "",
+             "| updates | constant: best | decay: G | decay: EMA G | decay vs constant | decay vs shipped G |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for step, row in sorted(branch.items()):
+        if step <= start:
+            continue  # the rows the copy inherited from the constant run
+        same = constant.get(step)
+        lines.append(f"| {step:,} | {f'{best(same):,.0f}' if same else '–'} | {row['mse_raw']:,.0f} | "
+                     f"{row['mse_ema']:,.0f} | {f'{100 * (best(row) / best(same) - 1):+.1f} %' if same else '–'} | "
+                     f"{100 * (best(row) / reference - 1):+.1f} % |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", default=str(config.data_dir()))
@@ -111,6 +131,9 @@ def main() -> None:
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--long", default=None, metavar="ARM",
                         help="report the long run of this arm (every tuning fit) instead of the A/B table")
+    parser.add_argument("--branch", default=None, metavar="SUFFIX",
+                        help="with --long: also report the branch recipe-ARM-SUFFIX (e.g. cooldown), a copy "
+                             "of the long run resumed with --lr-decay-start")
     parser.add_argument("--record", type=Path, default=None, metavar="CARD",
                         help="write the table between the recipe_ab markers of this model card")
     args = parser.parse_args()
@@ -124,7 +147,14 @@ def main() -> None:
     if args.long:
         if args.long not in ARMS:
             parser.error(f"unknown arm {args.long!r}: choose from {', '.join(ARMS)}")
-        text = long_table(args.long, report([args.long]).get(args.long, {}), shipped_reference(args.data))
+        fits, reference = report([args.long]).get(args.long, {}), shipped_reference(args.data)
+        text = long_table(args.long, fits, reference)
+        if args.branch:
+            branch = f"{args.long}-{args.branch}"
+            settings = json.loads((run_dir(branch) / "train_config.json").read_text())
+            if not settings.get("lr_decay_start"):
+                parser.error(f"{run_dir(branch)} was not resumed with --lr-decay-start")
+            text += "\n" + branch_table(fits, report([branch]).get(branch, {}), settings["lr_decay_start"], reference)
         print(text)
         if args.record is not None:
             record_block(args.record, block, text)

@@ -221,6 +221,18 @@ def test_tuning_fits_are_logged_and_the_best_generator_is_kept(faces, tmp_path):
     assert [row["step"] for row in json.loads((tmp_path / "tuning.json").read_text())] == [1, 2, 3]
 
 
+def test_the_last_step_of_a_run_is_always_measured_but_a_pause_is_not(faces, tmp_path):
+    config = dcgan.TrainConfig(epochs=1, **SMALL)
+    steps = len(faces) // config.batch_size
+    assert steps % 2 == 1  # the last step is not a multiple of tune_every
+    kwargs = dict(progress=False, tuning_faces=faces[:2], tune_every=2, tune_steps=2)
+    dcgan.train(faces, tmp_path, config, max_steps=1, **kwargs)  # a pause at step 1 is not measured
+    assert not (tmp_path / "tuning.json").exists()
+    dcgan.train(faces, tmp_path, config, resume=True, **kwargs)
+    assert [row["step"] for row in json.loads((tmp_path / "tuning.json").read_text())] == \
+        [*range(2, steps, 2), steps]
+
+
 def test_init_from_shipped_weights_starts_from_them(faces, tmp_path):
     config = dcgan.TrainConfig(epochs=1, width=64, batch_size=16, init="shipped", seed=0)
     trainer_G, _ = dcgan.load_pretrained()
