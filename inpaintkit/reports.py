@@ -254,6 +254,46 @@ def refinement_changes(rows, region: str = "image") -> dict[int, dict[str, float
     return changes
 
 
+def effect_sizes(rows, metric: str = "MAE") -> dict[int, dict[str, tuple[float, float]]]:
+    """Per pattern, ``metric`` before and after refinement (means over the faces) in the kit's
+    run (``"ours"``) and in the paper's Table 1 (``"paper"``). Absolute values cannot be compared
+    (the paper's images fail the hole-only check), so read the relative change
+    (after − before) / before of each."""
+    column = METRICS.index(metric)
+    sizes = {}
+    for which, sub in by_pattern(rows).items():
+        before, after = _stage_means(sub, "before", "image"), _stage_means(sub, "after", "image")
+        paper = PAPER_TABLE1[which]
+        sizes[which] = {"ours": (before[metric], after[metric]), "paper": (paper[0][column], paper[1][column])}
+    return sizes
+
+
+def relative_change(before_after: tuple[float, float]) -> float:
+    """(after − before) / before, in %."""
+    before, after = before_after
+    return 100 * (after - before) / before
+
+
+def effect_size_summary(sizes: dict, patterns=(1, 2, 3, 4, 5), metric: str = "MAE") -> str:
+    """One sentence from :func:`effect_sizes`: the range of the relative and absolute changes of
+    ours and of the paper's over ``patterns``, and how large ours is as a share of the paper's."""
+    present = [p for p in patterns if p in sizes]
+    if not present:
+        return "(no rows for these patterns yet)"
+
+    def span(key: str) -> str:
+        rel = sorted(relative_change(sizes[p][key]) for p in present)
+        diff = sorted(sizes[p][key][1] - sizes[p][key][0] for p in present)
+        return f"{rel[0]:+.1f} to {rel[-1]:+.1f} % ({diff[0]:+.2f} to {diff[-1]:+.2f})"
+
+    share = sorted(relative_change(sizes[p]["ours"]) / relative_change(sizes[p]["paper"]) for p in present)
+    scale = sorted(sizes[p]["paper"][0] / sizes[p]["ours"][0] for p in present)
+    where = f"({present[0]})–({present[-1]})" if len(present) > 1 else f"({present[0]})"
+    return (f"patterns {where}: refinement changes our {metric} by {span('ours')}, the paper's by "
+            f"{span('paper')}; ours is {share[0]:.2f}–{share[-1]:.2f} of the paper's relative change, "
+            f"and the paper's {metric} before refinement is {scale[0]:.1f}–{scale[-1]:.1f}× ours")
+
+
 def table2_markdown(rows) -> str:
     """Table 2 on the centre pattern: inpainting 1500, 3000, and 1500 + refinement 1500."""
     sub = _table2_rows(rows)

@@ -176,6 +176,24 @@ def test_hole_only_ratio_separates_errors_in_the_hole_from_errors_everywhere():
             assert evaluation.hole_only_ratio(mae, mse, evaluation.pattern(which).missing_fraction) > 1
 
 
+def test_effect_sizes_put_our_relative_change_beside_the_papers():
+    def row(which, before, after):
+        return {"pattern": which, **{f"{stage}_image_{name}": (mae if name == "MAE" else 1.0)
+                                     for stage, mae in (("before", before), ("after", after))
+                                     for name in ("MAE", "MSE", "PSNR", "MSSIM")}}
+    rows = [row(1, 4.0, 3.8), row(1, 6.0, 5.7), row(5, 5.0, 4.9)]
+    sizes = evaluation.effect_sizes(rows)
+    assert sizes[1]["ours"] == pytest.approx((5.0, 4.75)) and sizes[1]["paper"] == (16.20, 14.04)
+    assert evaluation.relative_change(sizes[1]["ours"]) == pytest.approx(-5.0)
+    text = evaluation.effect_size_summary(sizes)
+    # pattern 1: -5.0 % (-0.25); pattern 5: -2.0 % (-0.10); the paper: -13.3 % and -9.9 %
+    assert text.startswith("patterns (1)–(5): refinement changes our MAE by -5.0 to -2.0 % (-0.25 to -0.10)")
+    assert "the paper's by -13.3 to -9.9 % (-2.16 to -1.50)" in text
+    assert "ours is 0.20–0.38 of the paper's relative change" in text  # 2.0/9.88 and 5.0/13.33
+    assert "3.0–3.2× ours" in text  # 15.18/5.0 and 16.2/5.0
+    assert evaluation.effect_size_summary(sizes, patterns=(2, 3)) == "(no rows for these patterns yet)"
+
+
 def test_refinement_changes_are_after_minus_before_per_pattern():
     def row(which, mae_before, mae_after, consensus_before, consensus_after):
         out = {"pattern": which, "before_consensus": consensus_before, "after_consensus": consensus_after}
