@@ -356,29 +356,99 @@ def write_reports(out) -> dict:
                       table1_deltas_markdown(rows) + "\n")
     atomic_write_text(out / "table2.md", "# Table 2 (centre pattern)\n\n" + note + table2_markdown(rows) +
                       "\n\n# The differences, with their 95 % intervals\n\n" + table2_deltas_markdown(rows) + "\n")
-    if (out / "baselines.json").exists():
-        baselines = json.loads((out / "baselines.json").read_text())
+    baselines = json.loads((out / "baselines.json").read_text()) if (out / "baselines.json").exists() else None
+    if baselines is not None:
         atomic_write_text(out / "baselines.md", "# Fills without a generator (whole image, MAE / PSNR)\n\n" +
                           "\n".join(f"- {text}" for text in BASELINES.values()) + "\n\n" +
                           baselines_markdown(baselines, rows) + "\n")
     atomic_write_text(out / "shortcomings.md", "# The §1.4 measures, before → after refinement\n\n" + note +
                       shortcomings_markdown(rows) + "\n")
-    atomic_write_text(out / "summary.md", summary_markdown(rows, settings, run["seconds"]))
+    atomic_write_text(out / "summary.md", summary_markdown(rows, settings, run["seconds"], baselines))
     return run
+
+
+# The direction in which each metric improves: MAE and MSE fall, PSNR and MSSIM rise.
+IMPROVES = {"MAE": -1, "MSE": -1, "PSNR": 1, "MSSIM": 1}
+
+
+def _span(values, spec: str) -> str:
+    low, high = min(values), max(values)
+    return f"{low:{spec}}" if f"{low:{spec}}" == f"{high:{spec}}" else f"{low:{spec}}–{high:{spec}}"
+
+
+def findings_markdown(rows, baselines: dict | None = None) -> str:
+    """The numbers the README's discussion rests on, computed from the run (so no sentence quotes
+    a number by hand): which of refinement's changes on (1)–(5) have the paper's sign with an
+    interval excluding zero, the consensus drop, pattern (6), Table 2's differences, the effect
+    sizes beside the paper's, the hole-only check, and the fills without a generator."""
+    groups = by_pattern(rows)
+    changing = [w for w in (1, 2, 3, 4, 5) if w in groups]
+    lines = []
+    if changing:
+        signed = sum(1 for w in changing for name, sign in IMPROVES.items()
+                     if (lambda m, lo, hi: sign * lo > 0 and sign * hi > 0)(
+                         *bootstrap_ci([r[f"before_image_{name}"] for r in groups[w]],
+                                       [r[f"after_image_{name}"] for r in groups[w]])))
+        lines.append(f"- Refinement on {_patterns(changing)}: {signed} of {4 * len(changing)} changes (MAE, MSE, "
+                     "PSNR, MSSIM per pattern) go the paper's way with a 95 % interval that excludes zero.")
+        drop = [100 * (1 - np.mean([r["after_consensus"] for r in groups[w]])
+                       / np.mean([r["before_consensus"] for r in groups[w]])) for w in changing]
+        lines.append(f"- The consensus |G(z) − y| on known pixels drops by {_span(drop, '.0f')} % on "
+                     f"{_patterns(changing)} (the global consensus at work).")
+        lines.append(f"- Effect sizes, MAE: {effect_size_summary(effect_sizes(rows), changing)}.")
+    if 6 in groups:
+        lines.append(f"- Pattern (6): ΔMAE {_delta_cell(groups[6], 'before', 'after', 'MAE')}, "
+                     f"ΔMSSIM {_delta_cell(groups[6], 'before', 'after', 'MSSIM')}.")
+    centre = _table2_rows(rows)
+    if centre:
+        lines.append("- Table 2, ΔMAE with 95 % intervals: 3000 − 1500 inpainting steps "
+                     f"{_delta_cell(centre, 'before', 'inpaint3000', 'MAE')}; 1500 + refinement − 1500 "
+                     f"{_delta_cell(centre, 'before', 'after', 'MAE')}; 1500 + refinement − 3000 "
+                     f"{_delta_cell(centre, 'inpaint3000', 'after', 'MAE')}.")
+    if groups:
+        ours = [hole_only_ratio(m["MAE"], m["MSE"], pattern(w).missing_fraction)
+                for w, sub in groups.items() for m in (_stage_means(sub, s, "image") for s in ("before", "after"))]
+        paper = [hole_only_ratio(m[0], m[1], pattern(w).missing_fraction)
+                 for w in groups for m in PAPER_TABLE1[w]]
+        lines.append(f"- Hole-only check MAE / √(f·MSE), at most 1 if all error lies in the hole (each pattern, "
+                     f"before and after): the paper {_span(paper, '.2f')}, ours {_span(ours, '.2f')}.")
+    if baselines and groups:
+        maes = baseline_maes(baselines, rows)
+        beaten = [w for w, m in maes.items() if m["inpainted"] < min(m[name] for name in BASELINES)]
+        lines.append(f"- The generator's fill beats every fill without a generator on {len(beaten)} of "
+                     f"{len(maes)} patterns (whole-image MAE, before refinement).")
+        if 1 in maes:
+            lines.append(f"- A flat grey fill of our faces scores MAE {maes[1]['grey']:.2f} on (1), where the paper "
+                         f"reports {PAPER_TABLE1[1][0][0]:g} for its method.")
+        if 6 in maes:
+            best = min(BASELINES, key=lambda name: maes[6][name])
+            lines.append(f"- On (6) the best fill without a generator ({best}) scores MAE {maes[6][best]:.2f}, "
+                         f"against {maes[6]['refined']:.2f} refined.")
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _patterns(numbers) -> str:
+    numbers = list(numbers)
+    if numbers == list(range(numbers[0], numbers[-1] + 1)) and len(numbers) > 1:
+        return f"({numbers[0]})–({numbers[-1]})"
+    return ", ".join(f"({n})" for n in numbers)
 
 
 README_START = "<!-- results:start: copied from results/eval/summary.md -->"
 README_END = "<!-- results:end -->"
 
 
-def summary_markdown(rows, settings: dict, seconds: float) -> str:
-    """The README's block of results: run settings, Table 1 and Table 2 (whole image)."""
+def summary_markdown(rows, settings: dict, seconds: float, baselines: dict | None = None) -> str:
+    """The README's block of results: run settings, Table 1 and Table 2 (whole image), and the
+    key numbers of :func:`findings_markdown`."""
     counts = ", ".join(f"({w}) {len(sub)}" for w, sub in by_pattern(rows).items())
+    findings = findings_markdown(rows, baselines)
     return (f"Faces per pattern: {counts}; {settings['steps']} inpainting + {settings['refine_steps']} "
             f"refinement steps,\nthe paper's µ, refinement from a {settings['refine_init']} z, seed "
             f"{settings['seed']}; {seconds / 3600:.1f} h of compute on 2 CPU cores.\n\n"
             "**Table 1** (whole image, 0–255; Δ = after − before, mean and 95 % paired bootstrap interval):\n\n"
-            f"{table1_markdown(rows)}\n\n**Table 2** (centre pattern):\n\n{table2_markdown(rows)}\n")
+            f"{table1_markdown(rows)}\n\n**Table 2** (centre pattern):\n\n{table2_markdown(rows)}\n"
+            + (f"\n**Key numbers** (computed from the same run):\n\n{findings}" if findings else ""))
 
 
 def paste_summary(readme_text: str, summary: str) -> str:

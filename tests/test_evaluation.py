@@ -194,6 +194,33 @@ def test_effect_sizes_put_our_relative_change_beside_the_papers():
     assert evaluation.effect_size_summary(sizes, patterns=(2, 3)) == "(no rows for these patterns yet)"
 
 
+def test_key_numbers_are_computed_from_the_rows_not_quoted():
+    """findings_markdown: each line is recomputed from the run, so a new run cannot leave a stale number."""
+    rng = np.random.default_rng(0)
+
+    def row(which, index, gain):
+        mae = 5.0 + rng.uniform(0, 1)
+        out = {"pattern": which, "index": index, "before_consensus": 10.0, "after_consensus": 10.0 - 5 * gain}
+        for stage, value in (("before", mae), ("after", mae - gain), ("inpaint3000", mae)):
+            out.update({f"{stage}_image_MAE": value, f"{stage}_image_MSE": 4 * value ** 2,
+                        f"{stage}_image_PSNR": 30.0 - value, f"{stage}_image_MSSIM": 1 - value / 100})
+        return out
+    rows = [row(w, i, 0.5 if w == 1 else 0.0) for w in (1, 5, 6) for i in range(20)]
+    smooth = {1: 6.0, 5: 1.0, 6: 6.0}  # our fills' MAE lies in 5–6: only the smooth fill of (5) beats them
+    baselines = {str(w): {name: {m: [smooth[w] if name == "smooth" else 1e3] * 20 for m in ("MAE", "MSE", "PSNR", "MSSIM")}
+                          for name in evaluation.BASELINES} for w in (1, 5, 6)}
+    text = evaluation.findings_markdown(rows, baselines)
+    # (1) improves every metric; (5) changes nothing: 4 of 8 changes have the paper's sign, surely
+    assert "Refinement on (1), (5): 4 of 8 changes" in text
+    assert "drops by 0–25 % on (1), (5)" in text  # consensus 10 → 7.5 on (1)
+    assert "Pattern (6): ΔMAE +0.00 [+0.00, +0.00]" in text
+    assert "3000 − 1500 inpainting steps +0.00 [+0.00, +0.00]" in text
+    assert "on 2 of 3 patterns" in text  # not on (5)
+    assert "scores MAE 1000.00 on (1), where the paper reports 16.2" in text
+    assert text.endswith("(smooth) scores MAE 6.00, against " + f"{np.mean([r['after_image_MAE'] for r in rows if r['pattern'] == 6]):.2f} refined.\n")
+    assert evaluation.findings_markdown([], None) == ""
+
+
 def test_refinement_changes_are_after_minus_before_per_pattern():
     def row(which, mae_before, mae_after, consensus_before, consensus_after):
         out = {"pattern": which, "before_consensus": consensus_before, "after_consensus": consensus_after}
