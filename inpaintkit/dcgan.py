@@ -570,6 +570,8 @@ class _Tuning:
             export_weights(G_ema if which == "ema" else G, D, self.best_dir,
                            meta={"step": step, "generator": which, "tuning_fit_mse": row["best_mse"],
                                  "width": self.trainer.config.width,
+                                 # how best/ was chosen, so an export can print flags that reproduce it
+                                 "tuning": {"faces": len(self.faces), "every": self.every, "steps": self.steps},
                                  "licence": "CelebA: non-commercial research purposes only"})
         atomic_write_text(self.log_file, json.dumps(self.log, indent=1) + "\n")
         print(f"inpaintkit train: step {step}: tuning fit MSE raw G {raw:.1f}, EMA G {ema:.1f}"

@@ -26,15 +26,21 @@ from inpaintkit.storage import atomic_path
 CARD = dcgan.WEIGHTS_DIR / "MODEL_CARD.md"
 
 
+# A best/ written before the tuning flags were recorded: the reproduce line shows placeholders.
+UNRECORDED = {"faces": "FACES", "every": "N", "steps": "STEPS"}
+
+
 def candidate(run: Path, width: int):
-    """(G, D, where, step, which) of the run's best generator, else of its newest checkpoint."""
+    """(G, D, where, step, which, tuning) of the run's best generator, else of its newest
+    checkpoint; ``tuning`` is how best/ was chosen ({faces, every, steps}), None for a checkpoint."""
     best = run / "best"
     if (best / "manifest.json").exists():
         meta = dcgan.read_manifest(best)  # a damaged manifest is refused with its path, not a KeyError
         G, D = dcgan.load_weights(best, width=width)
-        return G, D, f"{best.name}/ (tuning fit {meta['tuning_fit_mse']:.0f})", meta["step"], meta["generator"]
+        return (G, D, f"{best.name}/ (tuning fit {meta['tuning_fit_mse']:.0f})", meta["step"], meta["generator"],
+                meta.get("tuning", UNRECORDED))
     G, D, step = dcgan.weights_from_checkpoint(run / "checkpoints", width)
-    return G, D, "newest checkpoint", step, "raw"
+    return G, D, "newest checkpoint", step, "raw", None
 
 
 def training_seconds(logs: Path) -> int | None:
@@ -49,13 +55,16 @@ def training_seconds(logs: Path) -> int | None:
     return round(total) if total else None
 
 
-def flags(settings: dict) -> str:
-    """The ``train`` flags that rebuild the run's recipe."""
+def flags(settings: dict, tuning: dict | None = None) -> str:
+    """The ``train`` flags that rebuild the run's recipe, and the tuning fits that chose the
+    shipped generator (``tuning``; None when it is the newest checkpoint)."""
     parts = [f"--epochs {settings['epochs']}", f"--seed {settings['seed']}"]
     parts += ["--flip"] if settings.get("flip") else []
     parts += ["--full-size-only"] if settings.get("dataset", "").endswith(":full-size") else []
     parts += [f"--g-steps {settings['g_steps']}"] if settings.get("g_steps", 1) != 1 else []
     parts += [f"--lr-decay-start {settings['lr_decay_start']}"] if settings.get("lr_decay_start") else []
+    if tuning:
+        parts += [f"--tuning {tuning['faces']} --tune-every {tuning['every']} --tune-steps {tuning['steps']}"]
     return " ".join(parts)
 
 
@@ -70,7 +79,7 @@ def main() -> None:
     check_record_target(CARD, "export")  # fail before the fits, not after them
     config.seed_everything(0)
     settings = json.loads((args.run / "train_config.json").read_text())
-    G, D, where, step, which = candidate(args.run, settings["width"])
+    G, D, where, step, which, tuning = candidate(args.run, settings["width"])
     G_now, D_now = dcgan.load_pretrained()
     heldout = load_celeba(args.data, "validation", args.heldout, progress=False)
     began = time.perf_counter()
@@ -100,12 +109,12 @@ def main() -> None:
     figure = plotting.show_grid(G(dcgan.sample_z(64, seed=1), training=False).numpy(), ncols=8, size=1.0)
     with atomic_path(folder / "samples.png") as tmp:
         figure.savefig(tmp, dpi=90, bbox_inches="tight")
-    record_block(CARD, "export", block(meta, manifest, fits, drop, where, settings, time.perf_counter() - began))
+    record_block(CARD, "export", block(meta, manifest, fits, drop, where, settings, tuning, time.perf_counter() - began))
     print(CARD.read_text())
     print("Shipped. Now measure what notebook 01 quotes about these weights: python scripts/measure_fit_steps.py")
 
 
-def block(meta, manifest, fits, drop, where, settings, fit_seconds) -> str:
+def block(meta, manifest, fits, drop, where, settings, tuning, fit_seconds) -> str:
     recipe = ", ".join([f"Adam lr {meta['learning_rate']}, β = {meta['betas']}, batch {meta['batch_size']}, "
                         f"seed {meta['seed']}", "horizontal flips" if meta["flip"] else "no flips",
                         f"rate falling linearly to 0 from update {meta['lr_decay_start']:,}" if meta["lr_decay_start"]
@@ -126,7 +135,7 @@ def block(meta, manifest, fits, drop, where, settings, fit_seconds) -> str:
 Reproduce (resumable with `--resume`; hours on 2 cores):
 
 ```bash
-python -m inpaintkit train --data $INPAINTKIT_DATA --out RUN {flags(settings)} --tuning 128 --tune-every 1000
+python -m inpaintkit train --data $INPAINTKIT_DATA --out RUN {flags(settings, tuning)}
 python scripts/export_weights.py --run RUN
 ```
 

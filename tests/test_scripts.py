@@ -2,6 +2,7 @@
 README, the bf16 comparison, the flags that rebuild a recipe (the runs behind them take hours)."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from helpers import load_repo_module
@@ -58,3 +59,15 @@ def test_export_flags_rebuild_the_recipe():
     assert flags(settings) == "--epochs 100 --seed 0 --flip --lr-decay-start 20200"
     plain = {"epochs": 25, "seed": 0, "dataset": "/data:train:count=None:full-size", "g_steps": 2}
     assert flags(plain) == "--epochs 25 --seed 0 --full-size-only --g-steps 2"
+    chosen = {"faces": 128, "every": 2000, "steps": 200}  # as _Tuning records it in best/manifest.json
+    assert flags(plain, chosen).endswith("--g-steps 2 --tuning 128 --tune-every 2000 --tune-steps 200")
+
+
+def test_the_best_generator_records_the_tuning_that_chose_it(tmp_path):
+    from inpaintkit import dcgan
+
+    faces = np.random.default_rng(0).uniform(-1, 1, (32, 64, 64, 3)).astype(np.float32)
+    config = dcgan.TrainConfig(epochs=1, width=8, batch_size=16, seed=0)
+    dcgan.train(faces, tmp_path, config, progress=False, tuning_faces=faces[:3], tune_every=1, tune_steps=2)
+    G, D, where, step, which, tuning = script("export_weights").candidate(tmp_path, 8)
+    assert tuning == {"faces": 3, "every": 1, "steps": 2} and where.startswith("best/")
