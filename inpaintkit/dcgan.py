@@ -624,6 +624,21 @@ def generator_sha256(folder: str | Path = WEIGHTS_DIR) -> str:
     return read_manifest(folder)["files"]["generator.weights.h5"]
 
 
+def weights_fingerprint(*models) -> str:
+    """sha256 of the models' weights (values, shapes and order): which G and D produced a stored
+    result, for models in memory as much as for files. The same weights give the same digest
+    whatever file they were loaded from."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for model in models:
+        for weight in model.weights:
+            value = np.ascontiguousarray(np.asarray(weight.numpy(), dtype=np.float32))
+            digest.update(str(value.shape).encode())
+            digest.update(value.tobytes())
+    return digest.hexdigest()
+
+
 def load_weights(folder: str | Path = WEIGHTS_DIR, width: int | None = None):
     """(G, D) from a folder written by :func:`export_weights`; every file's sha256 is checked."""
     from .storage import sha256_file

@@ -139,6 +139,14 @@ def _check_run(faces, names, patterns, steps, refine_steps, batch_size) -> list[
     return patterns
 
 
+def made_with_shipped_weights(settings: dict | None) -> bool:
+    """Whether an evaluation run (its settings.json) was computed with the weights the kit ships
+    now: a run from an older generator must not pass for the current one's tables."""
+    from .dcgan import load_pretrained, weights_fingerprint
+
+    return bool(settings) and settings.get("weights") == weights_fingerprint(*load_pretrained())
+
+
 def evaluate(faces, names, G, D, out, *, patterns=(1, 2, 3, 4, 5, 6), steps: int = 1500,
              refine_steps: int = 1500, batch_size: int = 50, seed: int = 0, table2: bool = True,
              progress: bool = True, shard: tuple[int, int] | None = None, precision: str = "float32") -> dict:
@@ -152,14 +160,15 @@ def evaluate(faces, names, G, D, out, *, patterns=(1, 2, 3, 4, 5, 6), steps: int
     """
     from tqdm.auto import tqdm
 
-    from .dcgan import with_precision
+    from .dcgan import weights_fingerprint, with_precision
 
     patterns = _check_run(faces, names, patterns, steps, refine_steps, batch_size)
+    weights = weights_fingerprint(G, D)  # of the float32 weights, whatever the precision
     G, D = with_precision(G, D, precision)  # checks the name before anything is written
     out = Path(out)
     settings = {"n": len(faces), "patterns": patterns, "steps": int(steps), "refine_steps": int(refine_steps),
                 "batch_size": int(batch_size), "seed": seed, "table2": table2, "refine_init": _default_init(),
-                "precision": precision}
+                "precision": precision, "weights": weights}
     settings_file = out / "settings.json"
     if settings_file.exists():
         try:
@@ -167,6 +176,11 @@ def evaluate(faces, names, G, D, out, *, patterns=(1, 2, 3, 4, 5, 6), steps: int
         except ValueError:
             raise InputError(f"{settings_file} is damaged; pick another --out") from None
         saved.setdefault("precision", "float32")  # runs from before the setting existed were float32
+        if saved.get("weights") != weights:
+            # Resuming would silently mix two generators' batches in one table.
+            raise InputError(f"{out} holds a run made with other weights (G and D sha256 "
+                             f"{str(saved.get('weights', 'not recorded'))[:16]}…, these are {weights[:16]}…): "
+                             "pick another --out, or delete it to evaluate these weights")
         if {k: v for k, v in saved.items() if k != "seconds"} != settings:
             raise InputError(f"{out} holds a run with other settings {saved}; pick another --out")
     else:

@@ -5,8 +5,10 @@ mixed_bfloat16, with the same masks and starting z; whole-image MAE side by side
     python scripts/compare_precision.py --data $INPAINTKIT_DATA --n 32
 
 Each precision is an ordinary resumable evaluation folder under the cache
-($INPAINTKIT_CACHE/precision-check/{float32,mixed_bfloat16}), so an interrupted check continues.
-Writes results/precision_check.json (numbers only, no CelebA pixel).
+($INPAINTKIT_CACHE/precision-check/WEIGHTS/{float32,mixed_bfloat16}, WEIGHTS the first 16 hex
+digits of the shipped G and D's fingerprint), so an interrupted check continues, and a check
+begun on other weights is left alone. Writes results/precision_check.json (numbers only, no
+CelebA pixel), with the fingerprint of the weights it measured.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import time
 
 import numpy as np
 
-from inpaintkit import config, load_pretrained, masks
+from inpaintkit import config, dcgan, load_pretrained, masks
 from inpaintkit.data import tuning_faces_named
 from inpaintkit.evaluation import evaluate
 from inpaintkit.storage import atomic_write_text
@@ -48,17 +50,18 @@ def main() -> None:
     config.seed_everything(args.seed)
     faces, names = tuning_faces_named(args.data, args.n)
     G, D = load_pretrained()
+    weights = dcgan.weights_fingerprint(G, D)
     rows, seconds = {}, {}
     for precision in PRECISIONS:
         began = time.perf_counter()
-        run = evaluate(faces, names, G, D, config.cache_dir() / "precision-check" / precision,
+        run = evaluate(faces, names, G, D, config.cache_dir() / "precision-check" / weights[:16] / precision,
                        patterns=masks.parse_patterns(args.patterns), steps=args.steps, refine_steps=args.steps,
                        batch_size=args.n, seed=args.seed, table2=False, precision=precision)
         rows[precision], seconds[precision] = run["rows"], round(time.perf_counter() - began)
     patterns = compare(rows)
     worst = max(abs(p["relative_gap"]) for p in patterns.values())
     record = {"faces": f"validation {names[0]} … {names[-1]} ({len(names)} tuning faces)", "n": len(names),
-              "steps": args.steps, "seed": args.seed, "patterns": patterns, "worst_relative_gap": worst,
+              "steps": args.steps, "seed": args.seed, "weights": weights, "patterns": patterns, "worst_relative_gap": worst,
               "passes": worst <= TOLERANCE, "seconds_this_call": seconds}
     atomic_write_text(args.out, json.dumps(record, indent=2) + "\n")
     for number, values in patterns.items():

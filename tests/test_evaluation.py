@@ -112,6 +112,35 @@ def test_a_run_refuses_other_settings(models, faces, tmp_path):
     assert json.loads((tmp_path / "settings.json").read_text())["batch_size"] == 2
 
 
+def test_a_run_refuses_other_weights_instead_of_mixing_two_generators(models, faces, tmp_path):
+    from inpaintkit import dcgan
+
+    G, D = models
+    evaluation.evaluate(faces[:2], NAMES[:2], G, D, tmp_path, batch_size=2, **RUN)
+    other = dcgan.build_generator(8)
+    other.set_weights([w + 0.01 for w in G.get_weights()])  # same shapes, other values
+    with pytest.raises(ValueError, match="made with other weights"):
+        evaluation.evaluate(faces[:2], NAMES[:2], other, D, tmp_path, batch_size=2, **RUN)
+    saved = json.loads((tmp_path / "settings.json").read_text())
+    assert saved["weights"] == dcgan.weights_fingerprint(G, D)
+    del saved["weights"]  # a run from before the weights were recorded: which G made it is unknown
+    (tmp_path / "settings.json").write_text(json.dumps(saved))
+    with pytest.raises(ValueError, match="not recorded"):
+        evaluation.evaluate(faces[:2], NAMES[:2], G, D, tmp_path, batch_size=2, **RUN)
+
+
+def test_the_committed_tables_were_computed_with_the_shipped_weights():
+    """Fails once new weights ship until `evaluate` has re-run Tables 1 and 2 with them."""
+    from inpaintkit import dcgan
+
+    committed = evaluation.load_results()
+    assert committed["settings"], "results/eval holds no run"
+    assert evaluation.made_with_shipped_weights(committed["settings"]), (
+        "results/eval was computed with other weights than inpaintkit/weights: re-run "
+        "`python -m inpaintkit evaluate` into a fresh --out, then `--report-only --readme README.md`")
+    assert dcgan.weights_fingerprint(*dcgan.load_pretrained()) == committed["settings"]["weights"]
+
+
 def test_bootstrap_interval_covers_a_clear_shift_and_zero_for_noise():
     rng = np.random.default_rng(0)
     before = rng.normal(10, 1, 200)
