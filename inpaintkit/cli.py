@@ -62,7 +62,14 @@ def _demo(args) -> int:
           f"({'the paper' if steps == 1500 else 'demo'} setting; --paper for 1500 + 1500)")
     result = inpaint_and_refine(faces, known, mu=mu, inpaint_steps=steps, refine_steps=steps,
                                 seed=args.seed, original=faces, precision=args.precision)
-    out = Path(args.out)
+    if args.out is not None:
+        out = Path(args.out)
+    elif config.data_dir() is not None:  # CelebA faces: never into the committed figures/
+        from .figures import celeba_folder
+
+        out = celeba_folder("figures")
+    else:
+        out = Path("figures")
     out.mkdir(parents=True, exist_ok=True)
     figure = result.plot()
     target = out / "demo_pipeline.png"
@@ -293,7 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--paper", action="store_true", help="the paper's 1500 + 1500 steps")
     p.add_argument("--seed", type=int, default=0)
     _add_precision_flag(p)
-    p.add_argument("--out", default="figures", help="folder for the figure (default figures/)")
+    p.add_argument("--out", default=None,
+                   help="folder for the figure (default figures/, or the git-ignored figures/celeba/ when "
+                        "INPAINTKIT_DATA points at CelebA)")
     p.set_defaults(func=_demo)
 
     p = commands.add_parser("inpaint", help="your own photos: frame the face like CelebA, inpaint a hole, refine")

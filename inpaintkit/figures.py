@@ -93,14 +93,21 @@ def evaluation_figures(out: Path, results=None) -> list[Path]:
             for metric in ("MAE", "PSNR")]
 
 
+def celeba_folder(out: str | Path) -> Path:
+    """``out/celeba/``, created with a .gitignore of everything: where any figure showing CelebA
+    faces goes, so that CelebA pixels are never committed."""
+    local = Path(out) / "celeba"
+    local.mkdir(parents=True, exist_ok=True)
+    (local / ".gitignore").write_text("*\n")
+    return local
+
+
 def celeba_figures(out: Path, root, G, D, steps: int, seed: int, count: int) -> list[Path]:
     """Fig. 6 and Fig. 10 on CelebA validation faces, into ``out/celeba/`` (git-ignored)."""
     from .data import load_celeba
     from .pipeline import inpaint_and_refine
 
-    local = out / "celeba"
-    local.mkdir(parents=True, exist_ok=True)
-    (local / ".gitignore").write_text("*\n")  # CelebA pixels are never committed
+    local = celeba_folder(out)
     people = load_celeba(root, "validation", count, progress=False)
     left = masks.make_masks(4, len(people), seed=seed)
     run = inpaint_and_refine(people, left, G, D, which_pattern=4, inpaint_steps=steps, refine_steps=steps,

@@ -246,6 +246,16 @@ def small_celeba(tmp_path):
     return tmp_path / "celeba"
 
 
+def test_the_demo_on_celeba_never_writes_into_the_committed_figures(small_celeba, tmp_path, monkeypatch):
+    """With INPAINTKIT_DATA set, `make run` shows CelebA faces: they go to the git-ignored figures/celeba/."""
+    monkeypatch.setenv("INPAINTKIT_DATA", str(small_celeba))
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--patterns", "5", "--steps", "2"]) == 0
+    assert (tmp_path / "figures" / "celeba" / "demo_pipeline.png").exists()
+    assert (tmp_path / "figures" / "celeba" / ".gitignore").read_text() == "*\n"
+    assert not (tmp_path / "figures" / "demo_pipeline.png").exists()
+
+
 @pytest.fixture
 def folder_with_a_bad_file(small_celeba, tmp_path):
     """The four faces of ``small_celeba`` in a second folder, of which the second cannot be read."""
