@@ -44,6 +44,8 @@ def _demo(args) -> int:
     from . import config
     from .dcgan import check_precision
     from .data import load_faces
+    from .dcgan import load_pretrained
+    from .figures import record_weights
     from .masks import make_mask, parse_patterns, pattern
     from .pipeline import inpaint_and_refine
     from .storage import atomic_path
@@ -60,7 +62,8 @@ def _demo(args) -> int:
     mu = np.array([pattern(n).mu for n in which], dtype=np.float32)
     print(f"inpainting {count} face(s), patterns {which}, {steps} + {steps} steps "
           f"({'the paper' if steps == 1500 else 'demo'} setting; --paper for 1500 + 1500)")
-    result = inpaint_and_refine(faces, known, mu=mu, inpaint_steps=steps, refine_steps=steps,
+    G, D = load_pretrained()
+    result = inpaint_and_refine(faces, known, G, D, mu=mu, inpaint_steps=steps, refine_steps=steps,
                                 seed=args.seed, original=faces, precision=args.precision)
     if args.out is not None:
         out = Path(args.out)
@@ -75,6 +78,7 @@ def _demo(args) -> int:
     target = out / "demo_pipeline.png"
     with atomic_path(target) as tmp:
         figure.savefig(tmp, dpi=120, bbox_inches="tight")
+    record_weights(out, [target], G, D)
     print(f"figure written to {target}")
     metrics = result.metrics()
     print("\nwhole-image metrics (0-255), mean over the faces:")

@@ -32,6 +32,25 @@ PARTS = ("patterns", "pipeline", "steps", "evaluation", "cases", "celeba")
 CASE_PATTERNS = (1, 2, 3, 6)  # the random holes: every image gets a different one
 
 
+DRAWN_BY = "weights.json"  # figure file -> fingerprint of the G and D that drew it
+
+
+def record_weights(out: str | Path, paths, G, D) -> None:
+    """Note in ``out/weights.json`` which weights (:func:`dcgan.weights_fingerprint`) drew each
+    of ``paths``, so that a figure left over from an older generator is caught (a test compares
+    the record with the shipped weights). Figures under ``out/celeba/`` are local and not noted."""
+    import json
+
+    from .dcgan import weights_fingerprint
+    from .storage import atomic_write_text
+
+    record_file = Path(out) / DRAWN_BY
+    record = json.loads(record_file.read_text()) if record_file.exists() else {}
+    fingerprint = weights_fingerprint(G, D)
+    record.update({Path(p).name: fingerprint for p in paths if Path(p).parent == Path(out)})
+    atomic_write_text(record_file, json.dumps(dict(sorted(record.items())), indent=1) + "\n")
+
+
 def _save(figure, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
@@ -162,14 +181,18 @@ def make_all(out: str | Path = "figures", steps: int = 1500, celeba_count: int =
     written = []
     if "patterns" in parts:
         written += patterns_figure(out, faces, seed)
+    drawn = []
     if "pipeline" in parts:
-        written += pipeline_figures(out, faces, G, D, steps, seed)
+        drawn += pipeline_figures(out, faces, G, D, steps, seed)
     if "steps" in parts:
-        written += steps_figure(out, faces, G, D, steps, seed)
+        drawn += steps_figure(out, faces, G, D, steps, seed)
     if "evaluation" in parts:
         written += evaluation_figures(out, results)
     if "cases" in parts:
-        written += cases_figures(out, faces, G, D, steps, seed)
+        drawn += cases_figures(out, faces, G, D, steps, seed)
+    if drawn:
+        record_weights(out, drawn, G, D)
+    written += drawn
     root = celeba_root()
     if "celeba" in parts and root is not None:
         written += celeba_figures(out, root, G, D, steps, seed, celeba_count)

@@ -1,6 +1,9 @@
 """The command line: the main job (demo), and clear errors for bad arguments."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from inpaintkit.cli import main
 
 
@@ -10,6 +13,23 @@ def test_demo_writes_the_figure_and_prints_metrics(tmp_path, capsys, monkeypatch
     out = capsys.readouterr().out
     assert (tmp_path / "demo_pipeline.png").stat().st_size > 10_000
     assert "before" in out and "after" in out and "center" in out and "random_70" in out
+    from inpaintkit import dcgan
+
+    drawn_by = json.loads((tmp_path / "weights.json").read_text())
+    assert drawn_by == {"demo_pipeline.png": dcgan.weights_fingerprint(*dcgan.load_pretrained())}
+
+
+def test_committed_figures_were_drawn_by_the_shipped_weights():
+    """Fails once new weights ship until `python -m inpaintkit figures` and `make run` redraw them."""
+    from inpaintkit import dcgan
+
+    figures = Path(__file__).resolve().parents[1] / "figures"
+    drawn_by = json.loads((figures / "weights.json").read_text())
+    without_g = {"patterns.png", "table1_mae_change.png", "table1_psnr_change.png", "lr_comparison.png"}
+    assert set(drawn_by) == {p.name for p in figures.glob("*.png")} - without_g
+    shipped = dcgan.weights_fingerprint(*dcgan.load_pretrained())
+    stale = sorted(name for name, weights in drawn_by.items() if weights != shipped)
+    assert not stale, f"drawn by other weights than the shipped ones: {stale}; run `python -m inpaintkit figures` and `make run`"
 
 
 def test_evaluate_refuses_the_train_partition(tmp_path, capsys, celeba_root):
@@ -32,6 +52,9 @@ def test_figures_regenerates_every_part(tmp_path, capsys, celeba_root, monkeypat
     assert {p.name for p in (tmp_path / "celeba").glob("*.png")} == {"fig6_refinement_fixes.png",
                                                                       "fig10_refinement_fails.png"}
     assert (tmp_path / "celeba" / ".gitignore").read_text().strip() == "*"
+    # which weights drew each figure of G's, for the staleness check; patterns.png needs no G
+    assert set(json.loads((tmp_path / "weights.json").read_text())) == names - {
+        "patterns.png", "table1_mae_change.png", "table1_psnr_change.png"}
 
 
 def test_figures_names_an_unknown_part(tmp_path, capsys):
