@@ -660,6 +660,27 @@ def load_weights(folder: str | Path = WEIGHTS_DIR, width: int | None = None):
     return G, D
 
 
+def describe_weights(folder: str | Path = WEIGHTS_DIR) -> str:
+    """How the weights in ``folder`` were trained and how well they fit held-out faces, in one
+    paragraph read from their manifest (written by ``scripts/export_weights.py``), so that the
+    README and notebook 01 never quote a replaced generator's recipe."""
+    meta = read_manifest(folder)
+    recipe = [f"batch {meta['batch_size']}", f"Adam lr {meta['learning_rate']:g}", f"seed {meta['seed']}"]
+    recipe += ["horizontal flips"] if meta.get("flip") else []
+    recipe += [f"{meta['g_steps']} G updates per D update"] if meta.get("g_steps", 1) != 1 else []
+    recipe += [f"rate falling linearly to 0 from update {meta['lr_decay_start']:,}"] if meta.get("lr_decay_start") else []
+    which = "the exponential moving average of G's weights" if meta.get("generator") == "ema" else "G itself"
+    wall = f", {meta['wall_time_s'] / 3600:.1f} h on 2 CPU cores" if meta.get("wall_time_s") else ""
+    fit = meta["heldout_fit"]
+    trained = fit.get("candidate", fit.get("mse_trained"))
+    untrained = fit.get("untrained", fit.get("mse_untrained"))
+    return (f"{meta['steps']:,} updates ({meta['epochs']} epochs) on the {meta['train_images']:,} CelebA train "
+            f"faces of the subset ({', '.join(recipe)}{wall}); the shipped generator is {which}. Fitting z "
+            f"to {fit['faces']} held-out validation faces with the inpainting optimiser ({fit['steps']} steps) "
+            f"gives a mean MSE of {trained:,.0f} (0–255) against {untrained:,.0f} for an untrained generator "
+            "of the same architecture.")
+
+
 def load_pretrained():
     """The shipped generator and discriminator, trained on CelebA (see weights/MODEL_CARD.md)."""
     return load_weights(WEIGHTS_DIR)

@@ -24,6 +24,7 @@ from inpaintkit.reports import check_record_target, record_block
 from inpaintkit.storage import atomic_path
 
 CARD = dcgan.WEIGHTS_DIR / "MODEL_CARD.md"
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 # A best/ written before the tuning flags were recorded: the reproduce line shows placeholders.
@@ -77,6 +78,7 @@ def main() -> None:
     parser.add_argument("--require", type=float, default=0.25, help="fraction the held-out MSE must drop by")
     args = parser.parse_args()
     check_record_target(CARD, "export")  # fail before the fits, not after them
+    check_record_target(README, "dcgan")
     config.seed_everything(0)
     settings = json.loads((args.run / "train_config.json").read_text())
     G, D, where, step, which, tuning = candidate(args.run, settings["width"])
@@ -110,6 +112,7 @@ def main() -> None:
     with atomic_path(folder / "samples.png") as tmp:
         figure.savefig(tmp, dpi=90, bbox_inches="tight")
     record_block(CARD, "export", block(meta, manifest, fits, drop, where, settings, tuning, time.perf_counter() - began))
+    record_block(README, "dcgan", dcgan.describe_weights(folder) + "\n")
     print(CARD.read_text())
     print("Shipped. Now measure what notebook 01 quotes about these weights: python scripts/measure_fit_steps.py")
 

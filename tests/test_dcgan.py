@@ -151,7 +151,7 @@ def test_failed_write_leaves_the_old_file(tmp_path):
 
 def test_shipped_weights_load_and_beat_an_untrained_generator():
     manifest = json.loads((dcgan.WEIGHTS_DIR / "manifest.json").read_text())
-    assert manifest["epochs"] == 25 and "non-commercial" in (dcgan.WEIGHTS_DIR / "MODEL_CARD.md").read_text()
+    assert manifest["train_images"] == 14283 and "non-commercial" in (dcgan.WEIGHTS_DIR / "MODEL_CARD.md").read_text()
     G, D = dcgan.load_pretrained()
     from inpaintkit.data import celeba_root, load_faces
 
@@ -176,6 +176,31 @@ def test_heldout_fit_reports_the_curve_of_separate_shorter_fits():
     assert curve[12] < curve[4]  # the fit moves: the three numbers are not one number read thrice
     with pytest.raises(InputError, match="outside 1…12"):
         dcgan.heldout_fit(G, D, faces, steps=12, report_at=(13,))
+
+
+def test_readme_describes_the_shipped_weights_from_their_manifest():
+    """The README's DCGAN paragraph is dcgan.describe_weights(), written by export_weights.py."""
+    from inpaintkit.reports import block_markers
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    start, end = block_markers("dcgan")
+    assert readme.split(start, 1)[1].split(end, 1)[0].strip() == dcgan.describe_weights()
+    text = dcgan.describe_weights()
+    manifest = dcgan.read_manifest()
+    assert f"{manifest['steps']:,} updates ({manifest['epochs']} epochs)" in text
+
+
+def test_describe_weights_names_every_recipe_choice_of_an_export(tmp_path):
+    meta = {"files": {"generator.weights.h5": "0" * 64, "discriminator.weights.h5": "1" * 64},
+            "epochs": 100, "steps": 22300, "batch_size": 64, "learning_rate": 0.0002, "seed": 0, "flip": True,
+            "generator": "ema", "g_steps": 1, "lr_decay_start": 20200, "train_images": 14283, "wall_time_s": 36000,
+            "heldout_fit": {"faces": 128, "steps": 500, "candidate": 400.2, "shipped_now": 549.3, "untrained": 4716.0}}
+    (tmp_path / "manifest.json").write_text(json.dumps(meta))
+    text = dcgan.describe_weights(tmp_path)
+    assert text.startswith("22,300 updates (100 epochs) on the 14,283 CelebA train faces")
+    for part in ("horizontal flips", "rate falling linearly to 0 from update 20,200", "10.0 h on 2 CPU cores",
+                 "exponential moving average", "mean MSE of 400 (0–255) against 4,716"):
+        assert part in text
 
 
 def test_fit_steps_record_belongs_to_the_shipped_weights_and_is_refused_for_others(tmp_path):
