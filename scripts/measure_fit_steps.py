@@ -7,18 +7,32 @@ never reported by the evaluation).
     python scripts/measure_fit_steps.py [--data $INPAINTKIT_DATA]
 
 Writes inpaintkit/weights/fit_steps.json (numbers only), tied to the shipped generator by its
-sha256: dcgan.load_fit_steps refuses it once other weights are shipped.
+sha256: dcgan.load_fit_steps refuses it once other weights are shipped; and the README's
+sentence on the built-in faces (between its portrait_fit markers).
 """
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from inpaintkit import config, dcgan
 from inpaintkit.data import sample_faces, tuning_faces
+from inpaintkit.reports import check_record_target, record_block
 from inpaintkit.storage import atomic_write_text
 
 STEPS = (40, 100, 200, 500)
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def builtin_sentence(record: dict) -> str:
+    """The README's sentence on how the shipped G fits the built-in faces, from the record."""
+    name = next(name for name in record["faces"] if "built-in" in name)
+    rows = record["faces"][name]
+    count = name.split()[1]
+    return (f"On them the shipped G fits whole faces with MSE {rows['200']['trained']:,.0f} against "
+            f"{rows['200']['untrained']:,.0f} for an untrained G (200 steps, all {count}; "
+            f"{rows['500']['trained']:,.0f} against {rows['500']['untrained']:,.0f} at 500 steps).")
 
 
 def curve(G, G0, D, faces, seed: int) -> dict:
@@ -34,6 +48,7 @@ def main() -> None:
     parser.add_argument("--data", default=str(config.data_dir() or ""))
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    check_record_target(README, "portrait_fit")  # fail before the fits, not after them
     config.seed_everything(args.seed)
     G, D = dcgan.load_pretrained()
     G0 = dcgan.build_generator()  # untrained, the paper's width like the shipped G
@@ -44,6 +59,7 @@ def main() -> None:
     record = {"generator_sha256": dcgan.generator_sha256(), "seed": args.seed,
               "steps": list(STEPS), "faces": {name: curve(G, G0, D, faces, args.seed) for name, faces in sets.items()}}
     atomic_write_text(dcgan.FIT_STEPS, json.dumps(record, indent=2) + "\n")
+    record_block(README, "portrait_fit", builtin_sentence(record) + "\n")
     for name, rows in record["faces"].items():
         print(name)
         for n, row in rows.items():

@@ -2,6 +2,8 @@
 README, the bf16 comparison, the flags that rebuild a recipe (the runs behind them take hours)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -71,3 +73,16 @@ def test_the_best_generator_records_the_tuning_that_chose_it(tmp_path):
     dcgan.train(faces, tmp_path, config, progress=False, tuning_faces=faces[:3], tune_every=1, tune_steps=2)
     G, D, where, step, which, tuning = script("export_weights").candidate(tmp_path, 8)
     assert tuning == {"faces": 3, "every": 1, "steps": 2} and where.startswith("best/")
+
+
+def test_readme_states_the_fit_on_the_built_in_faces_as_measured():
+    from inpaintkit import dcgan
+    from inpaintkit.reports import block_markers
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    start, end = block_markers("portrait_fit")
+    expected = script("measure_fit_steps").builtin_sentence(dcgan.load_fit_steps())
+    assert readme.split(start, 1)[1].split(end, 1)[0].strip() == expected
+    rows = {"200": {"trained": 736.1, "untrained": 2707.7}, "500": {"trained": 492.8, "untrained": 2706.9}}
+    sentence = script("measure_fit_steps").builtin_sentence({"faces": {"all 36 built-in faces": rows}})
+    assert "MSE 736 against 2,708 for an untrained G (200 steps, all 36; 493 against 2,707 at 500" in sentence
