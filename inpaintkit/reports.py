@@ -371,6 +371,12 @@ def write_reports(out) -> dict:
 IMPROVES = {"MAE": -1, "MSE": -1, "PSNR": 1, "MSSIM": 1}
 
 
+def _improves_surely(rows, name: str) -> bool:
+    """Whether refinement moves metric ``name`` the better way with a 95 % interval excluding zero."""
+    _, low, high = bootstrap_ci([r[f"before_image_{name}"] for r in rows], [r[f"after_image_{name}"] for r in rows])
+    return IMPROVES[name] * low > 0 and IMPROVES[name] * high > 0
+
+
 def _span(values, spec: str) -> str:
     low, high = min(values), max(values)
     return f"{low:{spec}}" if f"{low:{spec}}" == f"{high:{spec}}" else f"{low:{spec}}–{high:{spec}}"
@@ -385,10 +391,7 @@ def findings_markdown(rows, baselines: dict | None = None) -> str:
     changing = [w for w in (1, 2, 3, 4, 5) if w in groups]
     lines = []
     if changing:
-        signed = sum(1 for w in changing for name, sign in IMPROVES.items()
-                     if (lambda m, lo, hi: sign * lo > 0 and sign * hi > 0)(
-                         *bootstrap_ci([r[f"before_image_{name}"] for r in groups[w]],
-                                       [r[f"after_image_{name}"] for r in groups[w]])))
+        signed = sum(_improves_surely(groups[w], name) for w in changing for name in IMPROVES)
         lines.append(f"- Refinement on {_patterns(changing)}: {signed} of {4 * len(changing)} changes (MAE, MSE, "
                      "PSNR, MSSIM per pattern) go the paper's way with a 95 % interval that excludes zero.")
         drop = [100 * (1 - np.mean([r["after_consensus"] for r in groups[w]])
