@@ -6,7 +6,7 @@ at equal updates and seed, each judged by the held-out fit on tuning faces (vali
     python scripts/train_recipes.py --report        # the table from the runs finished so far
     python scripts/train_recipes.py --report --record inpaintkit/weights/MODEL_CARD.md
     python scripts/train_recipes.py --long flip --record inpaintkit/weights/MODEL_CARD.md   # the long run so far
-    python scripts/train_recipes.py --long flip --branch cooldown --record ...   # and its decay tail
+    python scripts/train_recipes.py --long flip --branch probe,cooldown --record ...   # and its decay tails
 
 Each arm is an ordinary resumable ``python -m inpaintkit train`` run under the cache folder
 (``$INPAINTKIT_CACHE/runs/recipe-NAME``), so an interrupted queue continues where it stopped.
@@ -104,13 +104,16 @@ def long_table(name: str, fits: dict[int, dict], reference: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-def branch_table(constant: dict[int, dict], branch: dict[int, dict], start: int, reference: float) -> str:
+def branch_table(constant: dict[int, dict], branch: dict[int, dict], start: int, reference: float,
+                 settings: dict) -> str:
     """A branch of the long run (a copy of its folder resumed with ``--lr-decay-start start``):
-    its tuning fits after the branch point beside the constant run's at the same updates."""
+    its tuning fits after the branch point beside the constant run's at the same updates.
+    ``settings``: the branch's train_config.json (its epochs set where the decay ends)."""
     best = lambda row: min(row["mse_raw"], row["mse_ema"])  # noqa: E731
-    lines = [f"Branch with a learning-rate decay: a copy of the run, resumed with `--lr-decay-start {start}` "
-             f"(both Adam rates fall linearly from update {start:,} to 0 at the last), against the "
-             "constant run at the same updates:", "",
+    end = settings["epochs"] * (settings["train_images"] // settings["batch_size"])
+    lines = [f"Branch with a learning-rate decay: a copy of the run at update {start:,}, resumed with "
+             f"`--epochs {settings['epochs']} --lr-decay-start {start}` (both Adam rates fall linearly from "
+             f"update {start:,} to 0 at update {end:,}), against the constant run at the same updates:", "",
              "| updates | constant: best | decay: G | decay: EMA G | decay vs constant | decay vs shipped G |",
              "| --- | --- | --- | --- | --- | --- |"]
     for step, row in sorted(branch.items()):
@@ -131,9 +134,9 @@ def main() -> None:
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--long", default=None, metavar="ARM",
                         help="report the long run of this arm (every tuning fit) instead of the A/B table")
-    parser.add_argument("--branch", default=None, metavar="SUFFIX",
-                        help="with --long: also report the branch recipe-ARM-SUFFIX (e.g. cooldown), a copy "
-                             "of the long run resumed with --lr-decay-start")
+    parser.add_argument("--branch", default=None, metavar="SUFFIX[,SUFFIX]",
+                        help="with --long: also report the branches recipe-ARM-SUFFIX (e.g. probe,cooldown), "
+                             "copies of the long run resumed with --lr-decay-start")
     parser.add_argument("--record", type=Path, default=None, metavar="CARD",
                         help="write the table between the recipe_ab markers of this model card")
     args = parser.parse_args()
@@ -149,12 +152,13 @@ def main() -> None:
             parser.error(f"unknown arm {args.long!r}: choose from {', '.join(ARMS)}")
         fits, reference = report([args.long]).get(args.long, {}), shipped_reference(args.data)
         text = long_table(args.long, fits, reference)
-        if args.branch:
-            branch = f"{args.long}-{args.branch}"
+        for suffix in filter(None, (args.branch or "").split(",")):
+            branch = f"{args.long}-{suffix.strip()}"
             settings = json.loads((run_dir(branch) / "train_config.json").read_text())
             if not settings.get("lr_decay_start"):
                 parser.error(f"{run_dir(branch)} was not resumed with --lr-decay-start")
-            text += "\n" + branch_table(fits, report([branch]).get(branch, {}), settings["lr_decay_start"], reference)
+            text += f"\n`recipe-{branch}`. " + branch_table(fits, report([branch]).get(branch, {}),
+                                                           settings["lr_decay_start"], reference, settings)
         print(text)
         if args.record is not None:
             record_block(args.record, block, text)

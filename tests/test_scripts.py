@@ -27,11 +27,12 @@ def test_branch_table_puts_the_decay_tail_beside_the_constant_run_at_equal_updat
     recipes = script("train_recipes")
     constant = {20000: {"mse_raw": 800.0, "mse_ema": 760.0}, 22000: {"mse_raw": 790.0, "mse_ema": 750.0}}
     branch = {**constant, 22000: {"mse_raw": 700.0, "mse_ema": 720.0}, 22300: {"mse_raw": 690.0, "mse_ema": 680.0}}
-    text = recipes.branch_table(constant, branch, start=20200, reference=1000.0)
+    settings = {"epochs": 100, "train_images": 14283, "batch_size": 64}
+    text = recipes.branch_table(constant, branch, start=20200, reference=1000.0, settings=settings)
     rows = [line for line in text.splitlines() if line.startswith("| 2")]
     # the inherited 20,000 row is left out; 22,300 has no constant fit to compare with
     assert rows == ["| 22,000 | 750 | 700 | 720 | -6.7 % | -30.0 % |", "| 22,300 | – | 690 | 680 | – | -32.0 % |"]
-    assert "`--lr-decay-start 20200`" in text
+    assert "`--epochs 100 --lr-decay-start 20200`" in text and "to 0 at update 22,300" in text
 
 
 def test_ab_table_puts_each_arm_beside_todays_recipe_at_equal_updates():
