@@ -59,6 +59,11 @@ def report(names) -> dict[str, dict[int, dict]]:
     return rows
 
 
+def best_fit(row: dict) -> float:
+    """The better tuning fit of a tuning.json row: the raw G's or its EMA copy's."""
+    return min(row["mse_raw"], row["mse_ema"])
+
+
 def table(rows: dict[str, dict[int, dict]], steps: int) -> str:
     """The A/B table: tuning fit MSE (0–255) of G and of its EMA at half and all the updates, and
     the best of each arm against today's recipe at ``steps``."""
@@ -68,8 +73,7 @@ def table(rows: dict[str, dict[int, dict]], steps: int) -> str:
     base = rows.get("today", {}).get(steps)
     for name, fits in rows.items():
         cells = [f"{fits[s][k]:,.0f}" if s in fits else "–" for s in (half, steps) for k in ("mse_raw", "mse_ema")]
-        best = lambda row: min(row["mse_raw"], row["mse_ema"])  # noqa: E731
-        gap = (f"{100 * (best(fits[steps]) / best(base) - 1):+.1f} %"
+        gap = (f"{100 * (best_fit(fits[steps]) / best_fit(base) - 1):+.1f} %"
                if base and steps in fits and name != "today" else "–")
         lines.append(f"| {name} | {CHANGES[name]} | " + " | ".join(cells) + f" | {gap} |")
     return "\n".join(lines) + "\n"
@@ -99,8 +103,8 @@ def long_table(name: str, fits: dict[int, dict], reference: float) -> str:
              "under the same 200-step fit:", "",
              "| updates | G | EMA G | best vs shipped G |", "| --- | --- | --- | --- |"]
     for step, row in sorted(fits.items()):
-        best = min(row["mse_raw"], row["mse_ema"])
-        lines.append(f"| {step:,} | {row['mse_raw']:,.0f} | {row['mse_ema']:,.0f} | {100 * (best / reference - 1):+.1f} % |")
+        lines.append(f"| {step:,} | {row['mse_raw']:,.0f} | {row['mse_ema']:,.0f} | "
+                     f"{100 * (best_fit(row) / reference - 1):+.1f} % |")
     return "\n".join(lines) + "\n"
 
 
@@ -109,7 +113,6 @@ def branch_table(constant: dict[int, dict], branch: dict[int, dict], start: int,
     """A branch of the long run (a copy of its folder resumed with ``--lr-decay-start start``):
     its tuning fits after the branch point beside the constant run's at the same updates.
     ``settings``: the branch's train_config.json (its epochs set where the decay ends)."""
-    best = lambda row: min(row["mse_raw"], row["mse_ema"])  # noqa: E731
     end = settings["epochs"] * (settings["train_images"] // settings["batch_size"])
     lines = [f"Branch with a learning-rate decay: a copy of the run at update {start:,}, resumed with "
              f"`--epochs {settings['epochs']} --lr-decay-start {start}` (both Adam rates fall linearly from "
@@ -120,9 +123,9 @@ def branch_table(constant: dict[int, dict], branch: dict[int, dict], start: int,
         if step <= start:
             continue  # the rows the copy inherited from the constant run
         same = constant.get(step)
-        lines.append(f"| {step:,} | {f'{best(same):,.0f}' if same else '–'} | {row['mse_raw']:,.0f} | "
-                     f"{row['mse_ema']:,.0f} | {f'{100 * (best(row) / best(same) - 1):+.1f} %' if same else '–'} | "
-                     f"{100 * (best(row) / reference - 1):+.1f} % |")
+        lines.append(f"| {step:,} | {f'{best_fit(same):,.0f}' if same else '–'} | {row['mse_raw']:,.0f} | "
+                     f"{row['mse_ema']:,.0f} | {f'{100 * (best_fit(row) / best_fit(same) - 1):+.1f} %' if same else '–'} | "
+                     f"{100 * (best_fit(row) / reference - 1):+.1f} % |")
     return "\n".join(lines) + "\n"
 
 

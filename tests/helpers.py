@@ -7,6 +7,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def block_of(text: str, name: str) -> str:
+    """What a README holds between the markers of block ``name`` (``reports.block_markers``)."""
+    from inpaintkit.reports import block_markers
+
+    start, end = block_markers(name)
+    return text.split(start)[1].split(end)[0]
+
+
 def load_repo_module(folder: str, name: str):
     """A script of the repository (``benchmarks/NAME.py``, ``scripts/NAME.py``) imported as a module,
     so its functions can be tested without running its ``main``."""

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from inpaintkit.errors import InputError
-from helpers import load_repo_module
+from helpers import block_of, load_repo_module
 from inpaintkit.reports import block_markers, paste_block
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,11 +27,6 @@ def readme_with_blocks(tmp_path, *names):
     readme.write_text("# title\n" + "".join(f"\n{a}\nold figures\n{b}\n" for a, b in map(block_markers, names))
                       + "\nmore text\n")
     return readme
-
-
-def block_of(text: str, name: str) -> str:
-    start, end = block_markers(name)
-    return text.split(start)[1].split(end)[0]
 
 
 def test_paste_block_replaces_only_between_its_markers():

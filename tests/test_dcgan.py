@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -180,11 +179,9 @@ def test_heldout_fit_reports_the_curve_of_separate_shorter_fits():
 
 def test_readme_describes_the_shipped_weights_from_their_manifest():
     """The README's DCGAN paragraph is dcgan.describe_weights(), written by export_weights.py."""
-    from inpaintkit.reports import block_markers
+    from helpers import ROOT, block_of
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    start, end = block_markers("dcgan")
-    assert readme.split(start, 1)[1].split(end, 1)[0].strip() == dcgan.describe_weights()
+    assert block_of((ROOT / "README.md").read_text(), "dcgan").strip() == dcgan.describe_weights()
     text = dcgan.describe_weights()
     manifest = dcgan.read_manifest()
     assert f"{manifest['steps']:,} updates ({manifest['epochs']} epochs)" in text

@@ -2,12 +2,11 @@
 README, the bf16 comparison, the flags that rebuild a recipe (the runs behind them take hours)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from helpers import load_repo_module
+from helpers import ROOT, block_of, load_repo_module
 
 
 def script(name: str):
@@ -78,12 +77,8 @@ def test_the_best_generator_records_the_tuning_that_chose_it(tmp_path):
 
 def test_readme_states_the_fit_on_the_built_in_faces_as_measured():
     from inpaintkit import dcgan
-    from inpaintkit.reports import block_markers
-
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    start, end = block_markers("portrait_fit")
     expected = script("measure_fit_steps").builtin_sentence(dcgan.load_fit_steps())
-    assert readme.split(start, 1)[1].split(end, 1)[0].strip() == expected
+    assert block_of((ROOT / "README.md").read_text(), "portrait_fit").strip() == expected
     rows = {"200": {"trained": 736.1, "untrained": 2707.7}, "500": {"trained": 492.8, "untrained": 2706.9}}
     sentence = script("measure_fit_steps").builtin_sentence({"faces": {"all 36 built-in faces": rows}})
     assert "MSE 736 against 2,708 for an untrained G (200 steps, all 36; 493 against 2,707 at 500" in sentence
