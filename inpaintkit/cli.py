@@ -32,7 +32,8 @@ def _train(args) -> int:
           + (" (full-size files only)" if args.full_size_only else ""))
     tuning = tuning_faces(data, args.tuning) if args.tuning else None
     result = train(images, args.out, settings, resume=args.resume, max_steps=args.max_steps,
-                   tuning_faces=tuning, tune_every=args.tune_every, tune_steps=args.tune_steps)
+                   tuning_faces=tuning, tune_every=args.tune_every, tune_steps=args.tune_steps,
+                   branch_from=args.branch_from)
     print(f"stopped at step {result['step']} after {result['seconds']:.0f} s; checkpoints in "
           f"{Path(args.out) / 'checkpoints'}")
     return 0
@@ -279,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-steps", type=int, default=None, help="stop after this many steps")
     p.add_argument("--checkpoint-every", type=int, default=200)
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
+    p.add_argument("--branch-from", default=None, metavar="RUN",
+                   help="start a new run in --out from the newest checkpoint of the run in RUN, under this "
+                        "call's settings (e.g. --g-steps 2): one recipe change measured from a long run's middle")
     p.add_argument("--precision", default="float32", help="float32 or mixed_bfloat16")
     p.add_argument("--flip", action="store_true", help="mirror faces left-right at random")
     p.add_argument("--ema-decay", type=float, default=0.999, help="EMA of G's weights (0: none)")

@@ -397,10 +397,32 @@ def _same_settings(saved: dict, wanted: dict, step: int = 0) -> list[str]:
     return sorted(k for k in keys if saved.get(k) != wanted.get(k))
 
 
+def _branch_source(source: Path, out: Path, config: TrainConfig, resume: bool, has_checkpoints: bool) -> Path:
+    """The run folder a branch starts from, after checking that the branch can be made."""
+    if resume:
+        raise InputError("branch_from starts a new run; to continue a branch, resume it without branch_from")
+    if has_checkpoints:
+        raise FileExistsError(f"{out} already holds checkpoints: a branch starts in a folder of its own")
+    source = source.resolve()
+    if source == out.resolve():
+        raise InputError(f"a run cannot branch from itself ({source})")
+    if not _checkpoint_numbers(source / "checkpoints"):
+        raise InputError(f"{source} holds no checkpoint to branch from")
+    try:
+        saved = json.loads((source / "train_config.json").read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise InputError(f"cannot read the settings of the run to branch from ({source / 'train_config.json'}: "
+                         f"{error})") from None
+    if saved.get("width", TrainConfig().width) != config.width:
+        raise InputError(f"the run in {source} has width {saved.get('width')}, this call {config.width}: "
+                         "a branch keeps the networks' shapes")
+    return source
+
+
 def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None, *,
           resume: bool = False, max_steps: int | None = None, progress: bool = True,
           samples_every_epoch: bool = True, tuning_faces: np.ndarray | None = None,
-          tune_every: int = 1000, tune_steps: int = 200) -> dict:
+          tune_every: int = 1000, tune_steps: int = 200, branch_from: str | Path | None = None) -> dict:
     """Train the DCGAN on ``images`` (N, 64, 64, 3) in [−1, 1]; checkpoints and logs go to ``out``.
 
     ``resume`` continues from the newest intact checkpoint in ``out/checkpoints`` (the run's
@@ -411,6 +433,12 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
     fits go to TensorBoard and ``out/tuning.json``, and the best generator so far is kept in
     ``out/best/``. Losses that turn NaN or infinite stop the run (:class:`TrainingDiverged`)
     without saving. Returns the history of per-step losses this call ran, and the final step.
+
+    ``branch_from``: another run's folder. This new run (``out`` holds no checkpoint yet) starts
+    from that run's newest intact checkpoint (weights, optimisers, EMA, step, random state) and
+    goes on under *this* call's settings, e.g. two G updates per D update: one recipe change
+    measured from the middle of a long run at equal updates. ``train_config.json`` records where
+    it branched from, and ``resume`` continues the branch like any run.
     """
     import tensorflow as tf
     from tqdm.auto import tqdm
@@ -436,6 +464,8 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
     folder = out / "checkpoints"
     numbers = _checkpoint_numbers(folder)  # none when the folder does not exist
     has_checkpoints = bool(numbers)
+    if branch_from is not None:
+        source = _branch_source(Path(branch_from), out, config, resume, has_checkpoints)
     if has_checkpoints and not resume:
         raise FileExistsError(f"{out} already holds checkpoints: pass resume=True (--resume) or pick "
                               "another output folder")
@@ -444,6 +474,8 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
             saved = json.loads(config_file.read_text())
         except json.JSONDecodeError as error:
             raise InputError(f"{config_file} is damaged ({error}); cannot check the run's settings") from None
+        if "branched_from" in saved:  # a branch resumes without naming its source again
+            wanted["branched_from"] = saved["branched_from"]
         differ = _same_settings(saved, wanted, max(numbers, default=0))
         if differ:
             detail = ", ".join(f"{k}: {saved.get(k)!r} → {wanted.get(k)!r}" for k in differ)
@@ -460,6 +492,10 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
 
     trainer = DCGANTrainer(config)
     restored = _restore_newest_intact(trainer, folder, say) if resume and folder.is_dir() else None
+    if branch_from is not None:
+        restored = _restore_newest_intact(trainer, source / "checkpoints", say)
+        wanted["branched_from"] = {"run": str(source), "step": restored}
+        say(f"branched from {source} at step {restored}")
     if restored is None and config.init == "shipped":
         G0, D0 = load_weights(WEIGHTS_DIR, width=config.width)
         trainer.start_from(G0, D0)

@@ -6,7 +6,7 @@ at equal updates and seed, each judged by the held-out fit on tuning faces (vali
     python scripts/train_recipes.py --report        # the table from the runs finished so far
     python scripts/train_recipes.py --report --record inpaintkit/weights/MODEL_CARD.md
     python scripts/train_recipes.py --long flip --record inpaintkit/weights/MODEL_CARD.md   # the long run so far
-    python scripts/train_recipes.py --long flip --branch probe,cooldown --record ...   # and its decay tails
+    python scripts/train_recipes.py --long flip --branch probe,g2 --record ...   # and its branches
 
 Each arm is an ordinary resumable ``python -m inpaintkit train`` run under the cache folder
 (``$INPAINTKIT_CACHE/runs/recipe-NAME``), so an interrupted queue continues where it stopped.
@@ -108,20 +108,38 @@ def long_table(name: str, fits: dict[int, dict], reference: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-def branch_table(constant: dict[int, dict], branch: dict[int, dict], start: int, reference: float,
-                 settings: dict) -> str:
-    """A branch of the long run (a copy of its folder resumed with ``--lr-decay-start start``):
-    its tuning fits after the branch point beside the constant run's at the same updates.
-    ``settings``: the branch's train_config.json (its epochs set where the decay ends)."""
-    end = settings["epochs"] * (settings["train_images"] // settings["batch_size"])
-    lines = [f"Branch with a learning-rate decay: a copy of the run at update {start:,}, resumed with "
-             f"`--epochs {settings['epochs']} --lr-decay-start {start}` (both Adam rates fall linearly from "
-             f"update {start:,} to 0 at update {end:,}), against the constant run at the same updates:", "",
-             "| updates | constant: best | decay: G | decay: EMA G | decay vs constant | decay vs shipped G |",
+def branch_heading(settings: dict) -> tuple[int, str, str]:
+    """Where a branch of the long run starts, the sentence that says what it changed, and the
+    short name of its columns. A branch is either a copy of the run's folder resumed with
+    ``--lr-decay-start`` (a decay tail), or a new run made with ``--branch-from`` under another
+    recipe (e.g. ``--g-steps 2``)."""
+    if settings.get("branched_from"):
+        start = int(settings["branched_from"]["step"])
+        change = (f"{settings['g_steps']} G updates per D update (`--g-steps {settings['g_steps']}`)"
+                  if settings.get("g_steps", 1) != 1 else "the same recipe")
+        return start, (f"Branch with {change}: a new run from the run's checkpoint at update {start:,} "
+                       "(`--branch-from`), against the constant run at the same updates (an update is one "
+                       "D update and its G update(s)):"), "branch"
+    if settings.get("lr_decay_start"):
+        start = int(settings["lr_decay_start"])
+        end = settings["epochs"] * (settings["train_images"] // settings["batch_size"])
+        return start, (f"Branch with a learning-rate decay: a copy of the run at update {start:,}, resumed with "
+                       f"`--epochs {settings['epochs']} --lr-decay-start {start}` (both Adam rates fall linearly "
+                       f"from update {start:,} to 0 at update {end:,}), against the constant run at the same "
+                       "updates:"), "decay"
+    raise ValueError("not a branch: its train_config.json has neither branched_from nor lr_decay_start")
+
+
+def branch_table(constant: dict[int, dict], branch: dict[int, dict], reference: float, settings: dict) -> str:
+    """A branch of the long run (:func:`branch_heading`): its tuning fits after the branch point
+    beside the constant run's at the same updates. ``settings``: the branch's train_config.json."""
+    start, heading, name = branch_heading(settings)
+    lines = [heading, "",
+             f"| updates | constant: best | {name}: G | {name}: EMA G | {name} vs constant | {name} vs shipped G |",
              "| --- | --- | --- | --- | --- | --- |"]
     for step, row in sorted(branch.items()):
         if step <= start:
-            continue  # the rows the copy inherited from the constant run
+            continue  # the rows a copy inherited from the constant run
         same = constant.get(step)
         lines.append(f"| {step:,} | {f'{best_fit(same):,.0f}' if same else '–'} | {row['mse_raw']:,.0f} | "
                      f"{row['mse_ema']:,.0f} | {f'{100 * (best_fit(row) / best_fit(same) - 1):+.1f} %' if same else '–'} | "
@@ -138,8 +156,8 @@ def main() -> None:
     parser.add_argument("--long", default=None, metavar="ARM",
                         help="report the long run of this arm (every tuning fit) instead of the A/B table")
     parser.add_argument("--branch", default=None, metavar="SUFFIX[,SUFFIX]",
-                        help="with --long: also report the branches recipe-ARM-SUFFIX (e.g. probe,cooldown), "
-                             "copies of the long run resumed with --lr-decay-start")
+                        help="with --long: also report the branches recipe-ARM-SUFFIX (e.g. probe,g2): copies "
+                             "of the long run resumed with --lr-decay-start, or runs made with --branch-from")
     parser.add_argument("--record", type=Path, default=None, metavar="CARD",
                         help="write the table between the recipe_ab markers of this model card")
     args = parser.parse_args()
@@ -158,10 +176,10 @@ def main() -> None:
         for suffix in filter(None, (args.branch or "").split(",")):
             branch = f"{args.long}-{suffix.strip()}"
             settings = json.loads((run_dir(branch) / "train_config.json").read_text())
-            if not settings.get("lr_decay_start"):
-                parser.error(f"{run_dir(branch)} was not resumed with --lr-decay-start")
-            text += f"\n`recipe-{branch}`. " + branch_table(fits, report([branch]).get(branch, {}),
-                                                           settings["lr_decay_start"], reference, settings)
+            if not (settings.get("lr_decay_start") or settings.get("branched_from")):
+                parser.error(f"{run_dir(branch)} is not a branch (neither --lr-decay-start nor --branch-from)")
+            text += f"\n`recipe-{branch}`. " + branch_table(fits, report([branch]).get(branch, {}), reference,
+                                                           settings)
         print(text)
         if args.record is not None:
             record_block(args.record, block, text)

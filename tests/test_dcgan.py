@@ -75,6 +75,41 @@ def test_resume_refuses_other_settings_and_fresh_run_refuses_old_checkpoints(fac
         dcgan.train(faces, tmp_path, dcgan.TrainConfig(epochs=1, **other), progress=False, resume=True)
 
 
+def test_a_branch_continues_the_source_run_exactly_and_then_under_its_own_settings(faces, tmp_path):
+    config = dcgan.TrainConfig(epochs=2, **SMALL)
+    straight = dcgan.train(faces, tmp_path / "straight", config, progress=False)
+    dcgan.train(faces, tmp_path / "source", config, progress=False, max_steps=6)
+    # Same settings: the branch is the uninterrupted run (weights, optimisers, random state carried over).
+    same = dcgan.train(faces, tmp_path / "same", config, progress=False, branch_from=tmp_path / "source")
+    assert same["step"] == 8 and same["messages"][-1].endswith("at step 6")
+    for p, q in zip(_weights(straight), _weights(same)):
+        np.testing.assert_array_equal(p, q)
+    # Two G updates per D update from step 6: a different G, and a branch that resumes as itself.
+    g2 = dcgan.TrainConfig(epochs=2, g_steps=2, **SMALL)
+    dcgan.train(faces, tmp_path / "g2", g2, progress=False, branch_from=tmp_path / "source", max_steps=7)
+    saved = json.loads((tmp_path / "g2" / "train_config.json").read_text())
+    assert saved["g_steps"] == 2 and saved["branched_from"] == {"run": str((tmp_path / "source").resolve()), "step": 6}
+    resumed = dcgan.train(faces, tmp_path / "g2", g2, progress=False, resume=True)
+    assert resumed["step"] == 8
+    assert not np.array_equal(resumed["G"].get_weights()[0], straight["G"].get_weights()[0])
+
+
+def test_a_branch_is_refused_where_it_cannot_be_made(faces, tmp_path):
+    config = dcgan.TrainConfig(epochs=1, **SMALL)
+    dcgan.train(faces, tmp_path / "source", config, progress=False, max_steps=3)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no checkpoint to branch from"):
+        dcgan.train(faces, tmp_path / "b", config, progress=False, branch_from=tmp_path / "empty")
+    with pytest.raises(FileExistsError, match="folder of its own"):
+        dcgan.train(faces, tmp_path / "source", config, progress=False, branch_from=tmp_path / "source")
+    with pytest.raises(InputError, match="resume it without"):
+        dcgan.train(faces, tmp_path / "b", config, progress=False, resume=True, branch_from=tmp_path / "source")
+    with pytest.raises(InputError, match="width 8, this call 16"):
+        dcgan.train(faces, tmp_path / "b", dcgan.TrainConfig(epochs=1, **dict(SMALL, width=16)), progress=False,
+                    branch_from=tmp_path / "source")
+    assert not (tmp_path / "b" / "checkpoints").exists()  # nothing written by a refused branch
+
+
 def test_bad_training_input_is_named(tmp_path, faces):
     with pytest.raises(ValueError, match="shape"):
         dcgan.train(faces[..., :1], tmp_path, dcgan.TrainConfig(**SMALL), progress=False)

@@ -27,11 +27,25 @@ def test_branch_table_puts_the_decay_tail_beside_the_constant_run_at_equal_updat
     constant = {20000: {"mse_raw": 800.0, "mse_ema": 760.0}, 22000: {"mse_raw": 790.0, "mse_ema": 750.0}}
     branch = {**constant, 22000: {"mse_raw": 700.0, "mse_ema": 720.0}, 22300: {"mse_raw": 690.0, "mse_ema": 680.0}}
     settings = {"epochs": 100, "train_images": 14283, "batch_size": 64}
-    text = recipes.branch_table(constant, branch, start=20200, reference=1000.0, settings=settings)
+    settings["lr_decay_start"] = 20200
+    text = recipes.branch_table(constant, branch, reference=1000.0, settings=settings)
     rows = [line for line in text.splitlines() if line.startswith("| 2")]
     # the inherited 20,000 row is left out; 22,300 has no constant fit to compare with
     assert rows == ["| 22,000 | 750 | 700 | 720 | -6.7 % | -30.0 % |", "| 22,300 | – | 690 | 680 | – | -32.0 % |"]
     assert "`--epochs 100 --lr-decay-start 20200`" in text and "to 0 at update 22,300" in text
+
+
+def test_branch_table_names_a_recipe_branch_and_where_it_left_the_run():
+    recipes = script("train_recipes")
+    constant = {12000: {"mse_raw": 890.0, "mse_ema": 817.0}, 14000: {"mse_raw": 880.0, "mse_ema": 800.0}}
+    branch = {14000: {"mse_raw": 850.0, "mse_ema": 780.0}}
+    settings = {"g_steps": 2, "branched_from": {"run": "/cache/runs/recipe-flip", "step": 12400}}
+    text = recipes.branch_table(constant, branch, reference=1000.0, settings=settings)
+    assert "2 G updates per D update (`--g-steps 2`)" in text and "at update 12,400" in text
+    assert "| updates | constant: best | branch: G |" in text
+    assert "| 14,000 | 800 | 850 | 780 | -2.5 % | -22.0 % |" in text
+    with pytest.raises(ValueError, match="not a branch"):
+        recipes.branch_heading({"g_steps": 2})
 
 
 def test_ab_table_puts_each_arm_beside_todays_recipe_at_equal_updates():
