@@ -20,7 +20,7 @@ def _train(args) -> int:
                            width=args.width, seed=args.seed, checkpoint_every=args.checkpoint_every,
                            precision=args.precision, flip=args.flip, ema_decay=args.ema_decay,
                            g_steps=args.g_steps, init=args.init, dataset=dataset, strategy=args.strategy,
-                           lr_decay_start=args.lr_decay_start)
+                           lr_decay_start=args.lr_decay_start, augment=args.augment)
     config.seed_everything(args.seed)
     images = load_celeba(data, "train", args.count)
     if args.full_size_only:
@@ -285,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
                         "call's settings (e.g. --g-steps 2): one recipe change measured from a long run's middle")
     p.add_argument("--precision", default="float32", help="float32 or mixed_bfloat16")
     p.add_argument("--flip", action="store_true", help="mirror faces left-right at random")
+    p.add_argument("--augment", action="store_true",
+                   help="show D real and generated faces through random colour and shift (DiffAugment)")
     p.add_argument("--ema-decay", type=float, default=0.999, help="EMA of G's weights (0: none)")
     p.add_argument("--g-steps", type=int, default=1, help="G updates per D update")
     p.add_argument("--lr-decay-start", type=int, default=0,

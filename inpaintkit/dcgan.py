@@ -129,7 +129,8 @@ class TrainConfig:
     The first block is the paper's §3.2 (and Yeh et al.'s DCGAN). The second block is the recipe
     the kit measured on top of it (model card): bf16 arithmetic, horizontal flips, an exponential
     moving average (EMA) of G's weights, several G updates per D update, a linear decay of the
-    learning rate (:func:`learning_rate_at`), and where to start.
+    learning rate (:func:`learning_rate_at`), differentiable augmentation (:func:`diff_augment`),
+    and where to start.
     """
 
     epochs: int = 25
@@ -149,6 +150,7 @@ class TrainConfig:
     dataset: str = ""             # which faces (folder, partition, filter): a resume must match
     strategy: str = "none"        # or "mirrored": split each batch over the devices (tf.distribute)
     lr_decay_start: int = 0       # 0: constant rate; N: from update N it falls linearly to 0 at the end
+    augment: bool = False         # D sees real and fake faces through the same random colour and shift
 
     def __post_init__(self) -> None:
         def need(ok: bool, text: str) -> None:
@@ -180,6 +182,44 @@ def learning_rate_at(config: TrainConfig, step: int, total_steps: int) -> float:
     if start == 0 or step < start or total_steps <= start:
         return config.learning_rate
     return config.learning_rate * max(total_steps - step, 0) / (total_steps - start)
+
+
+AUGMENT_SHIFT = 8  # DiffAugment's translation: up to 1/8 of the side, zero-padded
+
+
+def augment_draws(rng, n: int) -> dict:
+    """Random parameters of :func:`diff_augment` for ``n`` images, from a seeded
+    ``tf.random.Generator`` (the trainer's, so a resumed run draws the same ones)."""
+    import tensorflow as tf
+
+    return {"brightness": rng.uniform((n, 1, 1, 1), -0.5, 0.5),
+            "saturation": rng.uniform((n, 1, 1, 1), 0.0, 2.0),
+            "contrast": rng.uniform((n, 1, 1, 1), 0.5, 1.5),
+            "shift": rng.uniform((n, 2), -AUGMENT_SHIFT, AUGMENT_SHIFT + 1, dtype=tf.int32)}
+
+
+def diff_augment(x, draws: dict):
+    """DiffAugment's colour and translation (Zhao et al., NeurIPS 2020), a recipe lever of the
+    model card, not the paper's: D judges real and generated faces only through the same kind of
+    random brightness, saturation, contrast and shift, and G's gradient flows back through them,
+    so a D trained on 14,283 faces for many epochs cannot simply memorise them. Every transform
+    includes the identity (no shift, factor 1), so D still judges plain faces, which inpainting's
+    perceptual loss (Eq. 3) and refinement ask of it; DiffAugment's cutout is left out for that
+    reason. ``x``: (n, 64, 64, 3) in [−1, 1]; ``draws``: :func:`augment_draws`.
+    """
+    import tensorflow as tf
+
+    x = x + tf.cast(draws["brightness"], x.dtype)
+    mean = tf.reduce_mean(x, axis=3, keepdims=True)
+    x = (x - mean) * tf.cast(draws["saturation"], x.dtype) + mean
+    mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)
+    x = (x - mean) * tf.cast(draws["contrast"], x.dtype) + mean
+    pad, size = AUGMENT_SHIFT, x.shape[1]
+    padded = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]])
+    rows = tf.range(size)[None, :] + pad - draws["shift"][:, :1]  # (n, size): source row of each output row
+    cols = tf.range(size)[None, :] + pad - draws["shift"][:, 1:]
+    x = tf.gather(padded, rows, axis=1, batch_dims=1)
+    return tf.gather(x, cols, axis=2, batch_dims=1)
 
 
 class TrainingDiverged(RuntimeError):
@@ -278,7 +318,10 @@ class DCGANTrainer:
 
         n = tf.shape(real)[0]
         draws = [self.rng.uniform((n, Z_DIM), -1.0, 1.0) for _ in range(self.config.g_steps)]
-        logs = self.strategy.run(self._replica_step, args=(real, *draws))
+        # One augmentation for the real batch and one for each batch G makes (none unless asked,
+        # so runs without augmentation draw exactly the numbers they always did).
+        augments = [augment_draws(self.rng, n) for _ in range(1 + self.config.g_steps)] if self.config.augment else []
+        logs = self.strategy.run(self._replica_step, args=(real, draws, augments))
         self.step.assign_add(1)
         if self.config.ema_decay > 0:
             # Warm-up as tf.train.ExponentialMovingAverage's num_updates: early steps are not
@@ -290,7 +333,7 @@ class DCGANTrainer:
         mean = tf.distribute.ReduceOp.MEAN
         return {key: self.strategy.reduce(mean, value, axis=None) for key, value in logs.items()}
 
-    def _replica_step(self, real, z, *more_z):
+    def _replica_step(self, real, draws, augments):
         import tensorflow as tf
 
         context = tf.distribute.get_replica_context()
@@ -303,11 +346,16 @@ class DCGANTrainer:
         def part(x):
             return x[first:first + share]
 
-        real, z = part(real), part(z)
+        def seen(images, which: int):  # what D is shown: the images, augmented if the recipe says so
+            if not augments:
+                return images
+            return diff_augment(images, {key: part(value) for key, value in augments[which].items()})
+
+        real, z = part(real), part(draws[0])
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = self.G(z, training=True)
-            real_logits = self.D(real, training=True)
-            fake_logits = self.D(fake, training=True)
+            real_logits = self.D(seen(real, 0), training=True)
+            fake_logits = self.D(seen(fake, 1), training=True)
             d_loss = discriminator_loss(real_logits, fake_logits)
             g_loss = generator_loss(fake_logits)
             d_scaled, g_scaled = d_loss / replicas, g_loss / replicas
@@ -315,9 +363,9 @@ class DCGANTrainer:
                                        self.D.trainable_variables))
         self.g_opt.apply_gradients(zip(g_tape.gradient(g_scaled, self.G.trainable_variables),
                                        self.G.trainable_variables))
-        for extra in more_z:  # extra G updates on fresh z (Yeh et al.'s code)
+        for which, extra in enumerate(draws[1:], start=2):  # extra G updates on fresh z (Yeh et al.'s code)
             with tf.GradientTape() as g_tape:
-                g_loss = generator_loss(self.D(self.G(part(extra), training=True), training=True))
+                g_loss = generator_loss(self.D(seen(self.G(part(extra), training=True), which), training=True))
                 g_scaled = g_loss / replicas
             self.g_opt.apply_gradients(zip(g_tape.gradient(g_scaled, self.G.trainable_variables),
                                            self.G.trainable_variables))
@@ -397,8 +445,9 @@ def _same_settings(saved: dict, wanted: dict, step: int = 0) -> list[str]:
     return sorted(k for k in keys if saved.get(k) != wanted.get(k))
 
 
-def _branch_source(source: Path, out: Path, config: TrainConfig, resume: bool, has_checkpoints: bool) -> Path:
-    """The run folder a branch starts from, after checking that the branch can be made."""
+def _branch_source(source: Path, out: Path, config: TrainConfig, resume: bool,
+                   has_checkpoints: bool) -> tuple[Path, dict]:
+    """The run folder a branch starts from and its settings, after checking that the branch can be made."""
     if resume:
         raise InputError("branch_from starts a new run; to continue a branch, resume it without branch_from")
     if has_checkpoints:
@@ -416,7 +465,7 @@ def _branch_source(source: Path, out: Path, config: TrainConfig, resume: bool, h
     if saved.get("width", TrainConfig().width) != config.width:
         raise InputError(f"the run in {source} has width {saved.get('width')}, this call {config.width}: "
                          "a branch keeps the networks' shapes")
-    return source
+    return source, saved
 
 
 def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None, *,
@@ -465,7 +514,7 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
     numbers = _checkpoint_numbers(folder)  # none when the folder does not exist
     has_checkpoints = bool(numbers)
     if branch_from is not None:
-        source = _branch_source(Path(branch_from), out, config, resume, has_checkpoints)
+        source, source_settings = _branch_source(Path(branch_from), out, config, resume, has_checkpoints)
     if has_checkpoints and not resume:
         raise FileExistsError(f"{out} already holds checkpoints: pass resume=True (--resume) or pick "
                               "another output folder")
@@ -494,7 +543,8 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
     restored = _restore_newest_intact(trainer, folder, say) if resume and folder.is_dir() else None
     if branch_from is not None:
         restored = _restore_newest_intact(trainer, source / "checkpoints", say)
-        wanted["branched_from"] = {"run": str(source), "step": restored}
+        # The source's settings too, so that the whole recipe of a branch can be told (model card).
+        wanted["branched_from"] = {"run": str(source), "step": restored, "settings": source_settings}
         say(f"branched from {source} at step {restored}")
     if restored is None and config.init == "shipped":
         G0, D0 = load_weights(WEIGHTS_DIR, width=config.width)
@@ -705,6 +755,7 @@ def describe_weights(folder: str | Path = WEIGHTS_DIR) -> str:
     recipe += ["horizontal flips"] if meta.get("flip") else []
     recipe += [f"{meta['g_steps']} G updates per D update"] if meta.get("g_steps", 1) != 1 else []
     recipe += [f"rate falling linearly to 0 from update {meta['lr_decay_start']:,}"] if meta.get("lr_decay_start") else []
+    recipe += ["D shown faces through random colour and shift (DiffAugment)"] if meta.get("augment") else []
     which = "the exponential moving average of G's weights" if meta.get("generator") == "ema" else "G itself"
     wall = f", {meta['wall_time_s'] / 3600:.1f} h on 2 CPU cores" if meta.get("wall_time_s") else ""
     fit = meta["heldout_fit"]

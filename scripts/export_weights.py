@@ -58,15 +58,20 @@ def training_seconds(logs: Path) -> int | None:
 
 def flags(settings: dict, tuning: dict | None = None) -> str:
     """The ``train`` flags that rebuild the run's recipe, and the tuning fits that chose the
-    shipped generator (``tuning``; None when it is the newest checkpoint)."""
+    shipped generator (``tuning``; None when it is the newest checkpoint). A branch
+    (``--branch-from``) is told as the run it left, stopped where it left it, then its own flags."""
+    source = settings.get("branched_from")
+    before = (f"{flags(source['settings'])} --max-steps {source['step']}, then --branch-from that run with "
+              if source else "")
     parts = [f"--epochs {settings['epochs']}", f"--seed {settings['seed']}"]
     parts += ["--flip"] if settings.get("flip") else []
+    parts += ["--augment"] if settings.get("augment") else []
     parts += ["--full-size-only"] if settings.get("dataset", "").endswith(":full-size") else []
     parts += [f"--g-steps {settings['g_steps']}"] if settings.get("g_steps", 1) != 1 else []
     parts += [f"--lr-decay-start {settings['lr_decay_start']}"] if settings.get("lr_decay_start") else []
     if tuning:
         parts += [f"--tuning {tuning['faces']} --tune-every {tuning['every']} --tune-steps {tuning['steps']}"]
-    return " ".join(parts)
+    return before + " ".join(parts)
 
 
 def main() -> None:
@@ -100,7 +105,7 @@ def main() -> None:
             "learning_rate": settings["learning_rate"], "betas": [settings["beta_1"], settings["beta_2"]],
             "seed": settings["seed"], "width": settings["width"], "flip": settings.get("flip", False),
             "ema_decay": settings.get("ema_decay"), "g_steps": settings.get("g_steps", 1),
-            "lr_decay_start": settings.get("lr_decay_start", 0),
+            "lr_decay_start": settings.get("lr_decay_start", 0), "augment": settings.get("augment", False),
             "train_images": settings.get("train_images"), "wall_time_s": wall,
             "data": "CelebA img_align_celeba, train partition", "licence": "CelebA: non-commercial research purposes only",
             "heldout_fit": {"faces": len(heldout), "steps": args.fit_steps,
@@ -122,7 +127,8 @@ def block(meta, manifest, fits, drop, where, settings, tuning, fit_seconds) -> s
                         f"seed {meta['seed']}", "horizontal flips" if meta["flip"] else "no flips",
                         f"rate falling linearly to 0 from update {meta['lr_decay_start']:,}" if meta["lr_decay_start"]
                         else "constant rate",
-                        f"{meta['g_steps']} G update(s) per D update"])
+                        f"{meta['g_steps']} G update(s) per D update"]
+                       + (["DiffAugment colour and shift"] if meta["augment"] else []))
     wall = f"{meta['wall_time_s'] / 3600:.1f} h" if meta["wall_time_s"] else "not logged"
     return f"""| | |
 | --- | --- |

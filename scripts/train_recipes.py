@@ -24,13 +24,15 @@ from inpaintkit import config
 from inpaintkit.reports import check_record_target, record_block
 
 CHANGES = {"today": "today's recipe (fp32, no flips, all 14,283 train faces)", "flip": "+ horizontal flips",
-           "full_size": "− the 10,000 half-size files", "bf16": "bf16 arithmetic", "g2": "2 G updates per D update"}
+           "full_size": "− the 10,000 half-size files", "bf16": "bf16 arithmetic", "g2": "2 G updates per D update",
+           "augment": "+ DiffAugment colour and shift"}
 ARMS = {  # name: extra train flags (today's recipe: fp32, no flips, all 14,283 train faces)
     "today": [],
     "flip": ["--flip"],
     "full_size": ["--full-size-only"],
     "bf16": ["--precision", "mixed_bfloat16"],
     "g2": ["--g-steps", "2"],
+    "augment": ["--augment"],
 }
 COMMON = ["--epochs", "40", "--seed", "0", "--tuning", "128", "--tune-every", "1000", "--tune-steps", "200"]
 
@@ -115,8 +117,10 @@ def branch_heading(settings: dict) -> tuple[int, str, str]:
     recipe (e.g. ``--g-steps 2``)."""
     if settings.get("branched_from"):
         start = int(settings["branched_from"]["step"])
-        change = (f"{settings['g_steps']} G updates per D update (`--g-steps {settings['g_steps']}`)"
-                  if settings.get("g_steps", 1) != 1 else "the same recipe")
+        changes = [f"{settings['g_steps']} G updates per D update (`--g-steps {settings['g_steps']}`)"
+                   ] if settings.get("g_steps", 1) != 1 else []
+        changes += ["D shown faces through random colour and shift (`--augment`)"] if settings.get("augment") else []
+        change = " and ".join(changes) or "the same recipe"
         return start, (f"Branch with {change}: a new run from the run's checkpoint at update {start:,} "
                        "(`--branch-from`), against the constant run at the same updates (an update is one "
                        "D update and its G update(s)):"), "branch"

@@ -75,39 +75,28 @@ def test_resume_refuses_other_settings_and_fresh_run_refuses_old_checkpoints(fac
         dcgan.train(faces, tmp_path, dcgan.TrainConfig(epochs=1, **other), progress=False, resume=True)
 
 
-def test_a_branch_continues_the_source_run_exactly_and_then_under_its_own_settings(faces, tmp_path):
-    config = dcgan.TrainConfig(epochs=2, **SMALL)
-    straight = dcgan.train(faces, tmp_path / "straight", config, progress=False)
-    dcgan.train(faces, tmp_path / "source", config, progress=False, max_steps=6)
-    # Same settings: the branch is the uninterrupted run (weights, optimisers, random state carried over).
-    same = dcgan.train(faces, tmp_path / "same", config, progress=False, branch_from=tmp_path / "source")
-    assert same["step"] == 8 and same["messages"][-1].endswith("at step 6")
-    for p, q in zip(_weights(straight), _weights(same)):
-        np.testing.assert_array_equal(p, q)
-    # Two G updates per D update from step 6: a different G, and a branch that resumes as itself.
-    g2 = dcgan.TrainConfig(epochs=2, g_steps=2, **SMALL)
-    dcgan.train(faces, tmp_path / "g2", g2, progress=False, branch_from=tmp_path / "source", max_steps=7)
-    saved = json.loads((tmp_path / "g2" / "train_config.json").read_text())
-    assert saved["g_steps"] == 2 and saved["branched_from"] == {"run": str((tmp_path / "source").resolve()), "step": 6}
-    resumed = dcgan.train(faces, tmp_path / "g2", g2, progress=False, resume=True)
-    assert resumed["step"] == 8
-    assert not np.array_equal(resumed["G"].get_weights()[0], straight["G"].get_weights()[0])
+def _draws(n, brightness=0.0, saturation=1.0, contrast=1.0, shift=(0, 0)):
+    import tensorflow as tf
+
+    full = lambda v: tf.fill((n, 1, 1, 1), float(v))  # noqa: E731
+    return {"brightness": full(brightness), "saturation": full(saturation), "contrast": full(contrast),
+            "shift": tf.constant([shift] * n, dtype=tf.int32)}
 
 
-def test_a_branch_is_refused_where_it_cannot_be_made(faces, tmp_path):
-    config = dcgan.TrainConfig(epochs=1, **SMALL)
-    dcgan.train(faces, tmp_path / "source", config, progress=False, max_steps=3)
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(InputError, match="no checkpoint to branch from"):
-        dcgan.train(faces, tmp_path / "b", config, progress=False, branch_from=tmp_path / "empty")
-    with pytest.raises(FileExistsError, match="folder of its own"):
-        dcgan.train(faces, tmp_path / "source", config, progress=False, branch_from=tmp_path / "source")
-    with pytest.raises(InputError, match="resume it without"):
-        dcgan.train(faces, tmp_path / "b", config, progress=False, resume=True, branch_from=tmp_path / "source")
-    with pytest.raises(InputError, match="width 8, this call 16"):
-        dcgan.train(faces, tmp_path / "b", dcgan.TrainConfig(epochs=1, **dict(SMALL, width=16)), progress=False,
-                    branch_from=tmp_path / "source")
-    assert not (tmp_path / "b" / "checkpoints").exists()  # nothing written by a refused branch
+def test_diff_augment_contains_the_identity_shifts_with_zeros_and_passes_gradients(faces):
+    import tensorflow as tf
+
+    x = tf.constant(faces[:2])
+    np.testing.assert_allclose(dcgan.diff_augment(x, _draws(2)).numpy(), faces[:2], atol=1e-6)
+    moved = dcgan.diff_augment(x, _draws(2, shift=(2, -3))).numpy()
+    np.testing.assert_allclose(moved[:, 2:, :-3], faces[:2, :-2, 3:], atol=1e-6)  # down 2, left 3
+    assert not moved[:, :2].any() and not moved[:, :, -3:].any()  # what came in is zero (mid-grey)
+    grey = dcgan.diff_augment(x, _draws(2, saturation=0.0)).numpy()
+    np.testing.assert_allclose(grey[..., 0], grey[..., 2], atol=1e-6)  # saturation 0: no colour left
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = tf.reduce_sum(dcgan.diff_augment(x, dcgan.augment_draws(tf.random.Generator.from_seed(0), 2)))
+    assert np.abs(tape.gradient(loss, x).numpy()).sum() > 0
 
 
 def test_bad_training_input_is_named(tmp_path, faces):

@@ -44,6 +44,8 @@ def test_branch_table_names_a_recipe_branch_and_where_it_left_the_run():
     assert "2 G updates per D update (`--g-steps 2`)" in text and "at update 12,400" in text
     assert "| updates | constant: best | branch: G |" in text
     assert "| 14,000 | 800 | 850 | 780 | -2.5 % | -22.0 % |" in text
+    both = recipes.branch_heading({"g_steps": 2, "augment": True, "branched_from": {"step": 12400}})[1]
+    assert "(`--g-steps 2`) and D shown faces through random colour and shift (`--augment`)" in both
     with pytest.raises(ValueError, match="not a branch"):
         recipes.branch_heading({"g_steps": 2})
 
@@ -77,6 +79,9 @@ def test_export_flags_rebuild_the_recipe():
     assert flags(plain) == "--epochs 25 --seed 0 --full-size-only --g-steps 2"
     chosen = {"faces": 128, "every": 2000, "steps": 200}  # as _Tuning records it in best/manifest.json
     assert flags(plain, chosen).endswith("--g-steps 2 --tuning 128 --tune-every 2000 --tune-steps 200")
+    branch = {"epochs": 100, "seed": 0, "augment": True, "branched_from": {"step": 12400, "settings": settings}}
+    assert flags(branch) == ("--epochs 100 --seed 0 --flip --lr-decay-start 20200 --max-steps 12400, "
+                             "then --branch-from that run with --epochs 100 --seed 0 --augment")
 
 
 def test_the_best_generator_records_the_tuning_that_chose_it(tmp_path):

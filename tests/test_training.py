@@ -1,5 +1,5 @@
-"""Training recipe and faults (§3.2, issue 12 and 15): bf16, flips, EMA, extra G steps, tuning fits,
-non-finite losses, damaged or missing checkpoints, refused settings that change nothing on disk."""
+"""Training recipe and faults (§3.2, issue 12 and 15): bf16, flips, EMA, extra G steps, augmentation,
+branches, tuning fits, non-finite losses, damaged or missing checkpoints, refused settings that change nothing on disk."""
 from __future__ import annotations
 
 import json
@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from inpaintkit import data, dcgan
+from inpaintkit.errors import InputError
 
 SMALL = dict(width=8, batch_size=16, checkpoint_every=2, seed=3)
 
@@ -88,7 +89,7 @@ def test_bf16_training_runs_and_resumes_exactly(faces, tmp_path):
 def test_resume_with_another_precision_recipe_or_data_is_refused_and_changes_nothing(faces, tmp_path):
     dcgan.train(faces, tmp_path, dcgan.TrainConfig(epochs=1, **SMALL), progress=False, max_steps=2)
     before = _snapshot(tmp_path)
-    for other in (dict(precision="mixed_bfloat16"), dict(flip=True), dict(dataset="elsewhere")):
+    for other in (dict(precision="mixed_bfloat16"), dict(flip=True), dict(augment=True), dict(dataset="elsewhere")):
         with pytest.raises(ValueError, match="differ.*" + next(iter(other))):
             dcgan.train(faces, tmp_path, dcgan.TrainConfig(epochs=1, **SMALL, **other), progress=False, resume=True)
     with pytest.raises(ValueError, match="train_images"):
@@ -265,6 +266,54 @@ def test_cli_refuses_bad_training_settings_before_writing(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_a_branch_continues_the_source_run_exactly_and_then_under_its_own_settings(faces, tmp_path):
+    config = dcgan.TrainConfig(epochs=2, **SMALL)
+    straight = dcgan.train(faces, tmp_path / "straight", config, progress=False)
+    dcgan.train(faces, tmp_path / "source", config, progress=False, max_steps=4)
+    # Same settings: the branch is the uninterrupted run (weights, optimisers, random state carried over).
+    same = dcgan.train(faces, tmp_path / "same", config, progress=False, branch_from=tmp_path / "source")
+    assert same["step"] == 6 and same["messages"][-1].endswith("at step 4")
+    for p, q in zip(_weights([straight["G"], straight["D"]]), _weights([same["G"], same["D"]])):
+        np.testing.assert_array_equal(p, q)
+    # Two G updates per D update from step 4: a different G, and a branch that resumes as itself.
+    g2 = dcgan.TrainConfig(epochs=2, g_steps=2, **SMALL)
+    dcgan.train(faces, tmp_path / "g2", g2, progress=False, branch_from=tmp_path / "source", max_steps=5)
+    saved = json.loads((tmp_path / "g2" / "train_config.json").read_text())
+    source = json.loads((tmp_path / "source" / "train_config.json").read_text())
+    assert saved["g_steps"] == 2 and saved["branched_from"] == {"run": str((tmp_path / "source").resolve()), "step": 4,
+                                                                "settings": source}
+    resumed = dcgan.train(faces, tmp_path / "g2", g2, progress=False, resume=True)
+    assert resumed["step"] == 6
+    assert not np.array_equal(resumed["G"].get_weights()[0], straight["G"].get_weights()[0])
+
+
+def test_a_branch_is_refused_where_it_cannot_be_made(faces, tmp_path):
+    config = dcgan.TrainConfig(epochs=1, **SMALL)
+    dcgan.train(faces, tmp_path / "source", config, progress=False, max_steps=3)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no checkpoint to branch from"):
+        dcgan.train(faces, tmp_path / "b", config, progress=False, branch_from=tmp_path / "empty")
+    with pytest.raises(FileExistsError, match="folder of its own"):
+        dcgan.train(faces, tmp_path / "source", config, progress=False, branch_from=tmp_path / "source")
+    with pytest.raises(InputError, match="resume it without"):
+        dcgan.train(faces, tmp_path / "b", config, progress=False, resume=True, branch_from=tmp_path / "source")
+    with pytest.raises(InputError, match="width 8, this call 16"):
+        dcgan.train(faces, tmp_path / "b", dcgan.TrainConfig(epochs=1, **dict(SMALL, width=16)), progress=False,
+                    branch_from=tmp_path / "source")
+    assert not (tmp_path / "b" / "checkpoints").exists()  # nothing written by a refused branch
+
+
+def test_training_with_augmentation_resumes_exactly_and_changes_the_run(faces, tmp_path):
+    config = dcgan.TrainConfig(epochs=2, augment=True, g_steps=2, **SMALL)
+    straight = dcgan.train(faces, tmp_path / "a", config, progress=False)
+    dcgan.train(faces, tmp_path / "b", config, progress=False, max_steps=3)
+    resumed = dcgan.train(faces, tmp_path / "b", config, progress=False, resume=True)
+    for p, q in zip(_weights([straight["G"], straight["D"]]), _weights([resumed["G"], resumed["D"]])):
+        np.testing.assert_array_equal(p, q)
+    plain = dcgan.train(faces, tmp_path / "c", dcgan.TrainConfig(epochs=2, g_steps=2, **SMALL), progress=False)
+    assert not np.array_equal(plain["D"].get_weights()[0], straight["D"].get_weights()[0])
+
+
 MIRRORED_SCRIPT = """
 import json, sys
 import numpy as np
@@ -274,8 +323,8 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 from inpaintkit import config, dcgan
 config.seed_everything(0)
 faces = np.random.default_rng(0).uniform(-1, 1, (64, 64, 64, 3)).astype(np.float32)
-out, strategy, steps, resume = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
-cfg = dcgan.TrainConfig(epochs=2, width=8, batch_size=16, checkpoint_every=2, seed=3, strategy=strategy)
+out, strategy, steps, resume, augment = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1", sys.argv[5] == "1"
+cfg = dcgan.TrainConfig(epochs=2, width=8, batch_size=16, checkpoint_every=2, seed=3, strategy=strategy, augment=augment)
 r = dcgan.train(faces, out, cfg, progress=False, max_steps=steps, resume=resume)
 print(json.dumps({"replicas": dcgan.make_strategy(strategy).num_replicas_in_sync, "d_loss": r["history"]["d_loss"],
                   "g_loss": r["history"]["g_loss"], "weights": [float(np.abs(w).sum()) for w in r["G"].get_weights()]}))
@@ -290,8 +339,9 @@ def test_mirrored_strategy_on_two_devices_matches_one_device_and_resumes_under_e
     script = tmp_path / "run.py"
     script.write_text(MIRRORED_SCRIPT)
 
-    def run(out, strategy, steps, resume=False):
-        done = subprocess.run([sys.executable, script, str(tmp_path / out), strategy, str(steps), str(int(resume))],
+    def run(out, strategy, steps, resume=False, augment=False):
+        done = subprocess.run([sys.executable, script, str(tmp_path / out), strategy, str(steps), str(int(resume)),
+                               str(int(augment))],
                               check=True, capture_output=True, text=True,
                               env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
         return json.loads(done.stdout.strip().splitlines()[-1])
@@ -311,3 +361,7 @@ def test_mirrored_strategy_on_two_devices_matches_one_device_and_resumes_under_e
     run("back", "none", 2)      # … and one written on one device resumes on two
     back = run("back", "mirrored", 4, resume=True)
     np.testing.assert_allclose(back["d_loss"], one["d_loss"][2:], rtol=1e-3)
+    # Augmentation is drawn for the whole batch, then sliced like z: two devices see the same numbers.
+    alone, shared = run("aug1", "none", 2, augment=True), run("aug2", "mirrored", 2, augment=True)
+    np.testing.assert_allclose(shared["d_loss"], alone["d_loss"], rtol=1e-3)
+    assert not np.allclose(alone["d_loss"], one["d_loss"][:2])
