@@ -525,6 +525,9 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
             raise InputError(f"{config_file} is damaged ({error}); cannot check the run's settings") from None
         if "branched_from" in saved:  # a branch resumes without naming its source again
             wanted["branched_from"] = saved["branched_from"]
+            if not has_checkpoints:  # never start a branch again from scratch
+                raise InputError(f"the branch in {out} has no checkpoint yet: remove {config_file} and start it "
+                                 f"again with --branch-from {saved['branched_from']['run']}")
         differ = _same_settings(saved, wanted, max(numbers, default=0))
         if differ:
             detail = ", ".join(f"{k}: {saved.get(k)!r} → {wanted.get(k)!r}" for k in differ)
@@ -553,6 +556,8 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
     # Written only once every check has passed, so a refused call changes nothing on disk.
     atomic_write_text(config_file, json.dumps(wanted, indent=2))
     manager = tf.train.CheckpointManager(trainer.checkpoint, folder, max_to_keep=config.keep_checkpoints)
+    if branch_from is not None:
+        manager.save(checkpoint_number=restored)  # the branch point, so the branch resumes from its own folder
     tuning = _Tuning(out, tuning_faces, tune_every, tune_steps, trainer, config.seed) \
         if tuning_faces is not None else None
 

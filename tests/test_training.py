@@ -297,6 +297,10 @@ def test_a_branch_is_refused_where_it_cannot_be_made(faces, tmp_path):
         dcgan.train(faces, tmp_path / "source", config, progress=False, branch_from=tmp_path / "source")
     with pytest.raises(InputError, match="resume it without"):
         dcgan.train(faces, tmp_path / "b", config, progress=False, resume=True, branch_from=tmp_path / "source")
+    dcgan.train(faces, tmp_path / "early", config, progress=False, branch_from=tmp_path / "source", max_steps=3)
+    shutil.rmtree(tmp_path / "early" / "checkpoints")  # as if stopped before its first checkpoint
+    with pytest.raises(InputError, match="no checkpoint yet"):
+        dcgan.train(faces, tmp_path / "early", config, progress=False, resume=True)
     with pytest.raises(InputError, match="width 8, this call 16"):
         dcgan.train(faces, tmp_path / "b", dcgan.TrainConfig(epochs=1, **dict(SMALL, width=16)), progress=False,
                     branch_from=tmp_path / "source")
