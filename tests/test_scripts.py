@@ -2,6 +2,7 @@
 README, the bf16 comparison, the flags that rebuild a recipe (the runs behind them take hours)."""
 from __future__ import annotations
 
+import json
 
 import numpy as np
 import pytest
@@ -68,6 +69,28 @@ def test_precision_comparison_reports_the_relative_gap_per_pattern():
     result = compare(rows)
     assert result[1] == {"MAE_float32": 11.0, "MAE_mixed_bfloat16": 11.0, "relative_gap": 0.0}
     assert result[5]["relative_gap"] == pytest.approx(0.05)
+
+
+def test_precision_table_says_when_it_measured_other_weights():
+    table = script("compare_precision").readme_table
+    record = {"faces": "validation 000101 … 000132 (32 tuning faces)", "steps": 1500, "weights": "ab" * 32,
+              "patterns": {"2": {"MAE_float32": 5.0, "MAE_mixed_bfloat16": 5.1, "relative_gap": 0.02},
+                           "10": {"MAE_float32": 4.0, "MAE_mixed_bfloat16": 4.0, "relative_gap": 0.0}},
+              "worst_relative_gap": 0.02, "passes": False}
+    text = table(record, shipped_weights="ab" * 32)
+    assert text.index("| 2 | 5.000 | 5.100 | +2.00 % |") < text.index("| 10 |")  # patterns in number order
+    assert "2.00 %: outside the 1 % bar." in text and "earlier generator" not in text
+    assert "earlier generator (weights abababababab…)" in table(record, shipped_weights="cd" * 32)
+
+
+def test_readme_states_the_bf16_check_as_measured():
+    from inpaintkit import dcgan
+
+    record = json.loads((ROOT / "results" / "precision_check.json").read_text())
+    shipped = dcgan.weights_fingerprint(*dcgan.load_pretrained())
+    expected = script("compare_precision").readme_table(record, shipped)
+    assert block_of((ROOT / "README.md").read_text(), "precision_check").strip() == expected.strip()
+    assert record["n"] >= 32 and record["steps"] == 1500 and len(record["patterns"]) == 6
 
 
 def test_export_flags_rebuild_the_recipe():
