@@ -18,9 +18,11 @@ import argparse
 import json
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from inpaintkit import config
+from inpaintkit.dcgan import TrainConfig
 from inpaintkit.reports import check_record_target, record_block
 
 CHANGES = {"today": "today's recipe (fp32, no flips, all 14,283 train faces)", "flip": "+ horizontal flips",
@@ -110,6 +112,21 @@ def long_table(name: str, fits: dict[int, dict], reference: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+# How a changed setting of a branch reads in the model card; any other is named as it is.
+CHANGE_WORDS = {"g_steps": lambda v: f"{v} G updates per D update (`--g-steps {v}`)",
+                "augment": lambda v: "D shown faces through random colour and shift (`--augment`)" if v
+                else "no augmentation (without `--augment`)"}
+NOT_RECIPE = {"branched_from", "epochs", "strategy", "checkpoint_every", "keep_checkpoints"}  # schedule, devices
+
+
+def branch_changes(settings: dict) -> list[str]:
+    """What a ``--branch-from`` run changed, read by comparing its settings with those of the run
+    it left (recorded in ``branched_from``; the defaults where a setting was not recorded)."""
+    source = {**asdict(TrainConfig()), **settings["branched_from"].get("settings", {})}
+    return [CHANGE_WORDS[key](value) if key in CHANGE_WORDS else f"{key} {source.get(key)!r} → {value!r}"
+            for key, value in settings.items() if key not in NOT_RECIPE and value != source.get(key)]
+
+
 def branch_heading(settings: dict) -> tuple[int, str, str]:
     """Where a branch of the long run starts, the sentence that says what it changed, and the
     short name of its columns. A branch is either a copy of the run's folder resumed with
@@ -117,10 +134,7 @@ def branch_heading(settings: dict) -> tuple[int, str, str]:
     recipe (e.g. ``--g-steps 2``)."""
     if settings.get("branched_from"):
         start = int(settings["branched_from"]["step"])
-        changes = [f"{settings['g_steps']} G updates per D update (`--g-steps {settings['g_steps']}`)"
-                   ] if settings.get("g_steps", 1) != 1 else []
-        changes += ["D shown faces through random colour and shift (`--augment`)"] if settings.get("augment") else []
-        change = " and ".join(changes) or "the same recipe"
+        change = " and ".join(branch_changes(settings)) or "the same recipe"
         return start, (f"Branch with {change}: a new run from the run's checkpoint at update {start:,} "
                        "(`--branch-from`), against the constant run at the same updates (an update is one "
                        "D update and its G update(s)):"), "branch"
