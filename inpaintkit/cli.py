@@ -9,18 +9,13 @@ from pathlib import Path
 def _train(args) -> int:
     from . import config
     from .data import DataError, full_size_mask, list_images, load_celeba, tuning_faces
-    from .dcgan import TrainConfig, train
+    from .dcgan import train
 
     # Settings first: a wrong one is refused before any face is decoded or any file written.
     data = Path(args.data) if args.data else config.data_dir()
     if data is None:
         raise DataError(f"no data folder: pass --data DIR or set {config.ENV_DATA}")
-    dataset = f"{Path(data).resolve()}:train:count={args.count}" + (":full-size" if args.full_size_only else "")
-    settings = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
-                           width=args.width, seed=args.seed, checkpoint_every=args.checkpoint_every,
-                           precision=args.precision, flip=args.flip, ema_decay=args.ema_decay,
-                           g_steps=args.g_steps, init=args.init, dataset=dataset, strategy=args.strategy,
-                           lr_decay_start=args.lr_decay_start, augment=args.augment)
+    settings = train_settings(args, data)
     config.seed_everything(args.seed)
     images = load_celeba(data, "train", args.count)
     if args.full_size_only:
@@ -37,6 +32,18 @@ def _train(args) -> int:
     print(f"stopped at step {result['step']} after {result['seconds']:.0f} s; checkpoints in "
           f"{Path(args.out) / 'checkpoints'}")
     return 0
+
+
+def train_settings(args, data: str | Path):
+    """The :class:`~inpaintkit.dcgan.TrainConfig` that ``train``'s flags ask for (``data``: the faces' folder)."""
+    from .dcgan import TrainConfig
+
+    dataset = f"{Path(data).resolve()}:train:count={args.count}" + (":full-size" if args.full_size_only else "")
+    return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
+                       width=args.width, seed=args.seed, checkpoint_every=args.checkpoint_every,
+                       precision=args.precision, flip=args.flip, ema_decay=args.ema_decay,
+                       g_steps=args.g_steps, init=args.init, dataset=dataset, strategy=args.strategy,
+                       lr_decay_start=args.lr_decay_start, augment=args.augment)
 
 
 def _demo(args) -> int:
@@ -264,7 +271,8 @@ def _add_precision_flag(parser) -> None:
                              "(slower on CPUs without bf16 units)")
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """Every command's flags (``main`` runs the one chosen)."""
     parser = argparse.ArgumentParser(prog="inpaintkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -360,7 +368,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--celeba-count", type=int, default=64, help="validation faces for the local Fig. 6/10")
     p.set_defaults(func=_figures)
 
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     from . import quiet_tensorflow
 
     quiet_tensorflow()  # no CUDA/oneDNN start-up lines on a learner's terminal

@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -172,6 +173,52 @@ class TrainConfig:
         need(self.init in INITS, f"unknown init {self.init!r}: use one of {', '.join(INITS)}")
         need(self.strategy in STRATEGIES,
              f"unknown strategy {self.strategy!r}: use one of {', '.join(STRATEGIES)}")
+
+
+class RecipeChoice(NamedTuple):
+    """One recipe setting of :class:`TrainConfig` as the kit puts it into words (README, model card,
+    recipe tables) and as the ``train`` flag that sets it ("" for the default)."""
+
+    words: Callable[[Any], str]
+    flag: Callable[[Any], str]
+
+
+# The one place a recipe choice is phrased, so that a new choice reads the same everywhere.
+RECIPE_CHOICES: dict[str, RecipeChoice] = {
+    "precision": RecipeChoice(lambda p: "bf16 arithmetic" if p == "mixed_bfloat16" else "float32 arithmetic",
+                              lambda p: f"--precision {p}" if p != "float32" else ""),
+    "dataset": RecipeChoice(lambda d: ("only the full-size train files (the half-size ones left out)"
+                                       if d.endswith(":full-size") else "the train files"),
+                            lambda d: "--full-size-only" if d.endswith(":full-size") else ""),
+    "flip": RecipeChoice(lambda on: "horizontal flips" if on else "no flips", lambda on: "--flip" if on else ""),
+    "g_steps": RecipeChoice(lambda n: f"{n} G update{'s' if n != 1 else ''} per D update",
+                            lambda n: f"--g-steps {n}" if n != 1 else ""),
+    "lr_decay_start": RecipeChoice(lambda s: f"rate falling linearly to 0 from update {s:,}" if s else "constant rate",
+                                   lambda s: f"--lr-decay-start {s}" if s else ""),
+    "augment": RecipeChoice(lambda on: "D shown faces through DiffAugment's random colour and shift" if on
+                            else "no augmentation", lambda on: "--augment" if on else ""),
+    "init": RecipeChoice(lambda i: "started from the shipped weights" if i == "shipped" else "started from scratch",
+                         lambda i: f"--init {i}" if i != "scratch" else ""),
+}
+
+
+def recipe_words(settings: dict, *, every: bool = False, flags: bool = False) -> list[str]:
+    """The recipe choices recorded in ``settings`` (a train_config.json or a weights manifest) in
+    words: those that differ from :class:`TrainConfig`'s defaults, or with ``every`` all of them;
+    with ``flags``, each followed by the ``train`` flag that sets it."""
+    defaults = asdict(TrainConfig())
+    phrases = []
+    for key, choice in RECIPE_CHOICES.items():
+        if key not in settings or (settings[key] == defaults[key] and not every):
+            continue
+        flag = choice.flag(settings[key])
+        phrases.append(f"{choice.words(settings[key])} (`{flag}`)" if flags and flag else choice.words(settings[key]))
+    return phrases
+
+
+def recipe_flags(settings: dict) -> list[str]:
+    """The ``train`` flags that set the recipe choices recorded in ``settings``."""
+    return [flag for key, choice in RECIPE_CHOICES.items() if key in settings and (flag := choice.flag(settings[key]))]
 
 
 def learning_rate_at(config: TrainConfig, step: int, total_steps: int) -> float:
@@ -756,11 +803,8 @@ def describe_weights(folder: str | Path = WEIGHTS_DIR) -> str:
     paragraph read from their manifest (written by ``scripts/export_weights.py``), so that the
     README and notebook 01 never quote a replaced generator's recipe."""
     meta = read_manifest(folder)
-    recipe = [f"batch {meta['batch_size']}", f"Adam lr {meta['learning_rate']:g}", f"seed {meta['seed']}"]
-    recipe += ["horizontal flips"] if meta.get("flip") else []
-    recipe += [f"{meta['g_steps']} G updates per D update"] if meta.get("g_steps", 1) != 1 else []
-    recipe += [f"rate falling linearly to 0 from update {meta['lr_decay_start']:,}"] if meta.get("lr_decay_start") else []
-    recipe += ["D shown faces through random colour and shift (DiffAugment)"] if meta.get("augment") else []
+    recipe = [f"batch {meta['batch_size']}", f"Adam lr {meta['learning_rate']:g}", f"seed {meta['seed']}",
+              *recipe_words(meta)]
     which = "the exponential moving average of G's weights" if meta.get("generator") == "ema" else "G itself"
     wall = f", {meta['wall_time_s'] / 3600:.1f} h on 2 CPU cores" if meta.get("wall_time_s") else ""
     fit = meta["heldout_fit"]

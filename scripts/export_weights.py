@@ -63,12 +63,7 @@ def flags(settings: dict, tuning: dict | None = None) -> str:
     source = settings.get("branched_from")
     before = (f"{flags(source['settings'])} --max-steps {source['step']}, then --branch-from that run with "
               if source else "")
-    parts = [f"--epochs {settings['epochs']}", f"--seed {settings['seed']}"]
-    parts += ["--flip"] if settings.get("flip") else []
-    parts += ["--augment"] if settings.get("augment") else []
-    parts += ["--full-size-only"] if settings.get("dataset", "").endswith(":full-size") else []
-    parts += [f"--g-steps {settings['g_steps']}"] if settings.get("g_steps", 1) != 1 else []
-    parts += [f"--lr-decay-start {settings['lr_decay_start']}"] if settings.get("lr_decay_start") else []
+    parts = [f"--epochs {settings['epochs']}", f"--seed {settings['seed']}", *dcgan.recipe_flags(settings)]
     if tuning:
         parts += [f"--tuning {tuning['faces']} --tune-every {tuning['every']} --tune-steps {tuning['steps']}"]
     return before + " ".join(parts)
@@ -106,6 +101,7 @@ def main() -> None:
             "seed": settings["seed"], "width": settings["width"], "flip": settings.get("flip", False),
             "ema_decay": settings.get("ema_decay"), "g_steps": settings.get("g_steps", 1),
             "lr_decay_start": settings.get("lr_decay_start", 0), "augment": settings.get("augment", False),
+            "precision": settings.get("precision", "float32"), "init": settings.get("init", "scratch"),
             "train_images": settings.get("train_images"), "wall_time_s": wall,
             "data": "CelebA img_align_celeba, train partition", "licence": "CelebA: non-commercial research purposes only",
             "heldout_fit": {"faces": len(heldout), "steps": args.fit_steps,
@@ -124,11 +120,7 @@ def main() -> None:
 
 def block(meta, manifest, fits, drop, where, settings, tuning, fit_seconds) -> str:
     recipe = ", ".join([f"Adam lr {meta['learning_rate']}, β = {meta['betas']}, batch {meta['batch_size']}, "
-                        f"seed {meta['seed']}", "horizontal flips" if meta["flip"] else "no flips",
-                        f"rate falling linearly to 0 from update {meta['lr_decay_start']:,}" if meta["lr_decay_start"]
-                        else "constant rate",
-                        f"{meta['g_steps']} G update(s) per D update"]
-                       + (["DiffAugment colour and shift"] if meta["augment"] else []))
+                        f"seed {meta['seed']}", *dcgan.recipe_words(meta, every=True)])
     wall = f"{meta['wall_time_s'] / 3600:.1f} h" if meta["wall_time_s"] else "not logged"
     return f"""| | |
 | --- | --- |

@@ -22,20 +22,25 @@ from dataclasses import asdict
 from pathlib import Path
 
 from inpaintkit import config
-from inpaintkit.dcgan import TrainConfig
+from inpaintkit.dcgan import RECIPE_CHOICES, TrainConfig, recipe_flags, recipe_words
 from inpaintkit.reports import check_record_target, record_block
 
-CHANGES = {"today": "today's recipe (fp32, no flips, all 14,283 train faces)", "flip": "+ horizontal flips",
-           "full_size": "− the 10,000 half-size files", "bf16": "bf16 arithmetic", "g2": "2 G updates per D update",
-           "augment": "+ DiffAugment colour and shift"}
-ARMS = {  # name: extra train flags (today's recipe: fp32, no flips, all 14,283 train faces)
-    "today": [],
-    "flip": ["--flip"],
-    "full_size": ["--full-size-only"],
-    "bf16": ["--precision", "mixed_bfloat16"],
-    "g2": ["--g-steps", "2"],
-    "augment": ["--augment"],
+ARMS = {  # name: the settings it changes against today's recipe (TrainConfig's defaults)
+    "today": {},
+    "flip": {"flip": True},
+    "full_size": {"dataset": ":full-size"},
+    "bf16": {"precision": "mixed_bfloat16"},
+    "g2": {"g_steps": 2},
+    "augment": {"augment": True},
 }
+
+
+def change(name: str) -> str:
+    """What an arm changes, in the kit's words for its recipe choices (dcgan.RECIPE_CHOICES)."""
+    return ("today's recipe (fp32, no flips, all 14,283 train faces)" if not ARMS[name]
+            else "+ " + ", ".join(recipe_words(ARMS[name])))
+
+
 COMMON = ["--epochs", "40", "--seed", "0", "--tuning", "128", "--tune-every", "1000", "--tune-steps", "200"]
 
 
@@ -47,7 +52,7 @@ def run_arm(name: str, data: str, steps: int) -> None:
     out = run_dir(name)
     out.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "inpaintkit", "train", "--data", data, "--out", str(out),
-               "--max-steps", str(steps), "--resume", *COMMON, *ARMS[name]]
+               "--max-steps", str(steps), "--resume", *COMMON, *" ".join(recipe_flags(ARMS[name])).split()]
     print(" ".join(command), flush=True)
     with open(out / "train.log", "a") as log:
         subprocess.run(command, check=True, stdout=log, stderr=subprocess.STDOUT)
@@ -79,7 +84,7 @@ def table(rows: dict[str, dict[int, dict]], steps: int) -> str:
         cells = [f"{fits[s][k]:,.0f}" if s in fits else "–" for s in (half, steps) for k in ("mse_raw", "mse_ema")]
         gap = (f"{100 * (best_fit(fits[steps]) / best_fit(base) - 1):+.1f} %"
                if base and steps in fits and name != "today" else "–")
-        lines.append(f"| {name} | {CHANGES[name]} | " + " | ".join(cells) + f" | {gap} |")
+        lines.append(f"| {name} | {change(name)} | " + " | ".join(cells) + f" | {gap} |")
     return "\n".join(lines) + "\n"
 
 
@@ -103,7 +108,7 @@ def shipped_reference(data: str, faces: int = 128, steps: int = 200) -> float:
 def long_table(name: str, fits: dict[int, dict], reference: float) -> str:
     """The long run so far: tuning fit of G and its EMA at every measured step, and the best of
     them against the shipped G under the same fit."""
-    lines = [f"`recipe-{name}` ({CHANGES[name]}); the shipped G fits the same faces with {reference:,.0f} "
+    lines = [f"`recipe-{name}` ({change(name)}); the shipped G fits the same faces with {reference:,.0f} "
              "under the same 200-step fit:", "",
              "| updates | G | EMA G | best vs shipped G |", "| --- | --- | --- | --- |"]
     for step, row in sorted(fits.items()):
@@ -112,10 +117,6 @@ def long_table(name: str, fits: dict[int, dict], reference: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-# How a changed setting of a branch reads in the model card; any other is named as it is.
-CHANGE_WORDS = {"g_steps": lambda v: f"{v} G updates per D update (`--g-steps {v}`)",
-                "augment": lambda v: "D shown faces through random colour and shift (`--augment`)" if v
-                else "no augmentation (without `--augment`)"}
 NOT_RECIPE = {"branched_from", "epochs", "strategy", "checkpoint_every", "keep_checkpoints"}  # schedule, devices
 
 
@@ -123,8 +124,11 @@ def branch_changes(settings: dict) -> list[str]:
     """What a ``--branch-from`` run changed, read by comparing its settings with those of the run
     it left (recorded in ``branched_from``; the defaults where a setting was not recorded)."""
     source = {**asdict(TrainConfig()), **settings["branched_from"].get("settings", {})}
-    return [CHANGE_WORDS[key](value) if key in CHANGE_WORDS else f"{key} {source.get(key)!r} → {value!r}"
-            for key, value in settings.items() if key not in NOT_RECIPE and value != source.get(key)]
+    changed = {key: value for key, value in settings.items() if key not in NOT_RECIPE and value != source.get(key)}
+    # the kit's words for its recipe choices (dcgan.RECIPE_CHOICES), every other setting named as it is
+    known = {key: value for key, value in changed.items() if key in RECIPE_CHOICES}
+    return [*recipe_words(known, every=True, flags=True),
+            *(f"{key} {source.get(key)!r} → {value!r}" for key, value in changed.items() if key not in known)]
 
 
 def branch_heading(settings: dict) -> tuple[int, str, str]:

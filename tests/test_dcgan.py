@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -209,6 +210,28 @@ def test_readme_describes_the_shipped_weights_from_their_manifest():
     text = dcgan.describe_weights()
     manifest = dcgan.read_manifest()
     assert f"{manifest['steps']:,} updates ({manifest['epochs']} epochs)" in text
+
+
+OTHER_THAN_DEFAULT = {"precision": "mixed_bfloat16", "dataset": "/data:train:count=None:full-size", "flip": True,
+                      "g_steps": 2, "lr_decay_start": 300, "augment": True, "init": "shipped"}
+
+
+def test_every_recipe_choice_has_words_and_a_train_flag_that_sets_it():
+    """dcgan.RECIPE_CHOICES is where README, model card and recipe tables phrase the recipe: its
+    flags must be the ones `train` reads, and the defaults must say nothing."""
+    from inpaintkit.cli import build_parser, train_settings
+
+    assert set(dcgan.RECIPE_CHOICES) == set(OTHER_THAN_DEFAULT)
+    defaults = asdict(dcgan.TrainConfig())
+    assert dcgan.recipe_words(defaults) == [] and dcgan.recipe_flags(defaults) == []
+    assert len(dcgan.recipe_words(defaults, every=True)) == len(dcgan.RECIPE_CHOICES)
+    for key, value in OTHER_THAN_DEFAULT.items():
+        flags = dcgan.recipe_flags({key: value})
+        args = build_parser().parse_args(["train", "--out", "run", *" ".join(flags).split()])
+        chosen = getattr(train_settings(args, "/data"), key)
+        assert chosen.endswith(":full-size") if key == "dataset" else chosen == value, (key, flags)
+        words = dcgan.recipe_words({key: value}, flags=True)
+        assert words != dcgan.recipe_words({key: defaults[key]}, every=True) and words[0].endswith(f"(`{flags[0]}`)")
 
 
 def test_describe_weights_names_every_recipe_choice_of_an_export(tmp_path):

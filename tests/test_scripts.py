@@ -46,9 +46,10 @@ def test_branch_table_names_a_recipe_branch_and_where_it_left_the_run():
     assert "| updates | constant: best | branch: G |" in text
     assert "| 14,000 | 800 | 850 | 780 | -2.5 % | -22.0 % |" in text
     both = recipes.branch_heading({"g_steps": 2, "augment": True, "branched_from": {"step": 12400}})[1]
-    assert "(`--g-steps 2`) and D shown faces through random colour and shift (`--augment`)" in both
+    assert "(`--g-steps 2`) and D shown faces through DiffAugment's random colour and shift (`--augment`)" in both
     # Any other changed setting is named as it is, read against the run the branch left.
-    assert recipes.branch_changes({"flip": False, "branched_from": {"settings": {"flip": True}}}) == ["flip True → False"]
+    turned_off = {"flip": False, "learning_rate": 1e-4, "branched_from": {"settings": {"flip": True}}}
+    assert recipes.branch_changes(turned_off) == ["no flips", "learning_rate 0.0002 → 0.0001"]
     with pytest.raises(ValueError, match="not a branch"):
         recipes.branch_heading({"g_steps": 2})
 
