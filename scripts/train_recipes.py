@@ -88,21 +88,43 @@ def table(rows: dict[str, dict[int, dict]], steps: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def shipped_reference(data: str, faces: int = 128, steps: int = 200) -> float:
-    """The shipped G's tuning fit under the runs' protocol (measured once per shipped generator
-    and kept in the cache beside the runs), the mark a long run has to beat."""
+def tuning_fit(folder: Path, data: str, steps: int = 200, faces: int = 128) -> dict[int, float]:
+    """Mean MSE (0–255) of the generator in ``folder`` fitted to the tuning faces under the runs'
+    protocol (``dcgan.heldout_fit``, seed 0), after 200 steps and after ``steps``: one fit, since
+    Adam's path does not depend on the budget. Measured once per generator (by its sha256) and kept
+    in the cache beside the runs."""
     from inpaintkit import dcgan
     from inpaintkit.data import tuning_faces
     from inpaintkit.storage import atomic_write_text
 
-    sha = dcgan.generator_sha256()
-    cached = config.cache_dir() / "runs" / f"shipped-tuning-fit-{sha[:16]}-{faces}x{steps}.json"
-    if cached.exists():
-        return json.loads(cached.read_text())["mse"]
-    G, D = dcgan.load_pretrained()
-    mse = dcgan.heldout_fit(G, D, tuning_faces(data, faces), steps=steps, seed=0)["mean_mse"]
-    atomic_write_text(cached, json.dumps({"mse": mse, "faces": faces, "steps": steps}))
-    return mse
+    cached = config.cache_dir() / "runs" / f"tuning-fit-{dcgan.generator_sha256(folder)[:16]}-{faces}x{steps}.json"
+    if not cached.exists():
+        G, D = dcgan.load_weights(folder)
+        fit = dcgan.heldout_fit(G, D, tuning_faces(data, faces), steps=steps, seed=0,
+                                report_at=(200,) if steps > 200 else ())["mean_mse_at"]
+        atomic_write_text(cached, json.dumps({"faces": faces, "steps": steps, "mse_at": fit}))
+    return {int(n): mse for n, mse in json.loads(cached.read_text())["mse_at"].items()}
+
+
+def shipped_reference(data: str, faces: int = 128, steps: int = 200) -> float:
+    """The shipped G's tuning fit under the runs' protocol, the mark a long run has to beat."""
+    from inpaintkit import dcgan
+
+    return tuning_fit(dcgan.WEIGHTS_DIR, data, steps, faces)[steps]
+
+
+def confirm_table(fits: dict[str, dict[int, float]], chosen: dict[str, str], steps: int) -> str:
+    """The best generators of the runs (``best/``, chosen by the 200-step fit) and the shipped G
+    fitted to the same tuning faces for ``steps``, the budget of the card's shipping criterion."""
+    shipped = fits["shipped G"][steps]
+    lines = [f"The shipping criterion is a {steps}-step fit, which the cheaper 200-step tuning fit only "
+             f"tracks; the best generator of each run and the shipped G fitted to the same 128 tuning faces "
+             f"for {steps} steps (written by `--confirm {steps}`):", "",
+             f"| generator | 200-step fit | {steps}-step fit | {steps}-step vs shipped G |", "| --- | --- | --- | --- |"]
+    for name, fit in fits.items():
+        gap = "–" if name == "shipped G" else f"{100 * (fit[steps] / shipped - 1):+.1f} %"
+        lines.append(f"| {name}{chosen.get(name, '')} | {fit[200]:,.0f} | {fit[steps]:,.0f} | {gap} |")
+    return "\n".join(lines) + "\n"
 
 
 def long_table(name: str, fits: dict[int, dict], reference: float) -> str:
@@ -180,6 +202,9 @@ def main() -> None:
     parser.add_argument("--branch", default=None, metavar="SUFFIX[,SUFFIX]",
                         help="with --long: also report the branches recipe-ARM-SUFFIX (e.g. probe,g2): copies "
                              "of the long run resumed with --lr-decay-start, or runs made with --branch-from")
+    parser.add_argument("--confirm", type=int, default=0, metavar="STEPS",
+                        help="with --long: also fit the best generator of the run and of each branch, and the "
+                             "shipped G, to the tuning faces for STEPS steps (the shipping criterion's 500)")
     parser.add_argument("--record", type=Path, default=None, metavar="CARD",
                         help="write the table between the recipe_ab markers of this model card")
     args = parser.parse_args()
@@ -195,13 +220,25 @@ def main() -> None:
             parser.error(f"unknown arm {args.long!r}: choose from {', '.join(ARMS)}")
         fits, reference = report([args.long]).get(args.long, {}), shipped_reference(args.data)
         text = long_table(args.long, fits, reference)
-        for suffix in filter(None, (args.branch or "").split(",")):
-            branch = f"{args.long}-{suffix.strip()}"
+        branches = [f"{args.long}-{suffix.strip()}" for suffix in filter(None, (args.branch or "").split(","))]
+        for branch in branches:
             settings = json.loads((run_dir(branch) / "train_config.json").read_text())
             if not (settings.get("lr_decay_start") or settings.get("branched_from")):
                 parser.error(f"{run_dir(branch)} is not a branch (neither --lr-decay-start nor --branch-from)")
             text += f"\n`recipe-{branch}`. " + branch_table(fits, report([branch]).get(branch, {}), reference,
                                                            settings)
+        if args.confirm:
+            from inpaintkit import dcgan
+
+            fits_at = {"shipped G": tuning_fit(dcgan.WEIGHTS_DIR, args.data, args.confirm)}
+            chosen = {}
+            for run in [args.long, *branches]:
+                if (run_dir(run) / "best").exists():
+                    meta = dcgan.read_manifest(run_dir(run) / "best")
+                    which = "EMA G" if meta["generator"] == "ema" else "G"
+                    fits_at[f"`recipe-{run}`"] = tuning_fit(run_dir(run) / "best", args.data, args.confirm)
+                    chosen[f"`recipe-{run}`"] = f" ({which} at {meta['step']:,})"
+            text += "\n" + confirm_table(fits_at, chosen, args.confirm)
         print(text)
         if args.record is not None:
             record_block(args.record, block, text)

@@ -127,3 +127,11 @@ def test_readme_states_the_fit_on_the_built_in_faces_as_measured():
     rows = {"200": {"trained": 736.1, "untrained": 2707.7}, "500": {"trained": 492.8, "untrained": 2706.9}}
     sentence = script("measure_fit_steps").builtin_sentence({"faces": {"all 36 built-in faces": rows}})
     assert "MSE 736 against 2,708 for an untrained G (200 steps, all 36; 493 against 2,707 at 500" in sentence
+
+
+def test_confirm_table_puts_each_best_generator_beside_the_shipped_g_at_the_criterions_budget():
+    recipes = script("train_recipes")
+    fits = {"shipped G": {200: 965.0, 500: 595.0}, "`recipe-flip`": {200: 817.0, 500: 446.0}}
+    text = recipes.confirm_table(fits, {"`recipe-flip`": " (EMA G at 12,000)"}, 500)
+    assert "| shipped G | 965 | 595 | – |" in text
+    assert "| `recipe-flip` (EMA G at 12,000) | 817 | 446 | -25.0 % |" in text
