@@ -108,6 +108,8 @@ def test_export_flags_rebuild_the_recipe():
     branch = {"epochs": 100, "seed": 0, "augment": True, "branched_from": {"step": 12400, "settings": settings}}
     assert flags(branch) == ("--epochs 100 --seed 0 --flip --lr-decay-start 20200 --max-steps 12400, "
                              "then --branch-from that run with --epochs 100 --seed 0 --augment")
+    bigger = {"epochs": 200, "seed": 0, "batch_size": 128, "learning_rate": 2e-4, "ema_decay": 0.9995}
+    assert flags(bigger) == "--epochs 200 --seed 0 --batch-size 128 --ema-decay 0.9995"
 
 
 def test_the_best_generator_records_the_tuning_that_chose_it(tmp_path):
