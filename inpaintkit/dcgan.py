@@ -216,9 +216,18 @@ def recipe_words(settings: dict, *, every: bool = False, flags: bool = False) ->
     return phrases
 
 
+# The optimiser's settings: always stated in words beside the recipe (batch, rate, EMA decay), and
+# given as flags only where a run changed them.
+OPTIMISER_FLAGS = {"batch_size": "--batch-size", "learning_rate": "--lr", "ema_decay": "--ema-decay"}
+
+
 def recipe_flags(settings: dict) -> list[str]:
-    """The ``train`` flags that set the recipe choices recorded in ``settings``."""
-    return [flag for key, choice in RECIPE_CHOICES.items() if key in settings and (flag := choice.flag(settings[key]))]
+    """The ``train`` flags that set the recipe choices and changed optimiser settings recorded in
+    ``settings``."""
+    defaults = asdict(TrainConfig())
+    return ([flag for key, choice in RECIPE_CHOICES.items() if key in settings and (flag := choice.flag(settings[key]))]
+            + [f"{flag} {settings[key]:g}" for key, flag in OPTIMISER_FLAGS.items()
+               if key in settings and settings[key] != defaults[key]])
 
 
 def learning_rate_at(config: TrainConfig, step: int, total_steps: int) -> float:

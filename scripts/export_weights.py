@@ -56,9 +56,6 @@ def training_seconds(logs: Path) -> int | None:
     return round(total) if total else None
 
 
-OPTIMISER_FLAGS = {"batch_size": "--batch-size", "learning_rate": "--lr", "ema_decay": "--ema-decay"}
-
-
 def flags(settings: dict, tuning: dict | None = None) -> str:
     """The ``train`` flags that rebuild the run's recipe, and the tuning fits that chose the
     shipped generator (``tuning``; None when it is the newest checkpoint). A branch
@@ -67,9 +64,6 @@ def flags(settings: dict, tuning: dict | None = None) -> str:
     before = (f"{flags(source['settings'])} --max-steps {source['step']}, then --branch-from that run with "
               if source else "")
     parts = [f"--epochs {settings['epochs']}", f"--seed {settings['seed']}", *dcgan.recipe_flags(settings)]
-    default = dcgan.TrainConfig()  # the optimiser's settings, named only where a run changed them
-    parts += [f"{flag} {settings[key]:g}" for key, flag in OPTIMISER_FLAGS.items()
-              if key in settings and settings[key] != getattr(default, key)]
     if tuning:
         parts += [f"--tuning {tuning['faces']} --tune-every {tuning['every']} --tune-steps {tuning['steps']}"]
     return before + " ".join(parts)

@@ -232,6 +232,13 @@ def test_every_recipe_choice_has_words_and_a_train_flag_that_sets_it():
         assert chosen.endswith(":full-size") if key == "dataset" else chosen == value, (key, flags)
         words = dcgan.recipe_words({key: value}, flags=True)
         assert words != dcgan.recipe_words({key: defaults[key]}, every=True) and words[0].endswith(f"(`{flags[0]}`)")
+    changed_optimiser = {"batch_size": 128, "learning_rate": 1e-4, "ema_decay": 0.9995}
+    assert set(changed_optimiser) == set(dcgan.OPTIMISER_FLAGS)
+    assert dcgan.recipe_flags({key: defaults[key] for key in changed_optimiser}) == []
+    flags = " ".join(dcgan.recipe_flags(changed_optimiser)).split()
+    args = build_parser().parse_args(["train", "--out", "run", *flags])
+    chosen = train_settings(args, "/data")
+    assert {key: getattr(chosen, key) for key in changed_optimiser} == changed_optimiser
 
 
 def test_describe_weights_names_every_recipe_choice_of_an_export(tmp_path):
