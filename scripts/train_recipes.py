@@ -8,6 +8,9 @@ at equal updates and seed, each judged by the held-out fit on tuning faces (vali
     python scripts/train_recipes.py --long flip --record inpaintkit/weights/MODEL_CARD.md   # the long run so far
     python scripts/train_recipes.py --long flip --branch probe,g2 --record ...   # and its branches
 
+``--record`` writes the long run of ARM between the card's ``long_run_ARM`` markers, and refuses
+(leaving the card as it is) when a run it would report has no record on this machine.
+
 Each arm is an ordinary resumable ``python -m inpaintkit train`` run under the cache folder
 (``$INPAINTKIT_CACHE/runs/recipe-NAME``), so an interrupted queue continues where it stopped.
 Every arm also keeps an EMA of G's weights, so "EMA vs raw G" is measured inside each run.
@@ -32,6 +35,9 @@ ARMS = {  # name: the settings it changes against today's recipe (TrainConfig's 
     "bf16": {"precision": "mixed_bfloat16"},
     "g2": {"g_steps": 2},
     "augment": {"augment": True},
+    # The long run again, from the shipped weights: what the issue asks for when a run's checkpoints
+    # are gone (the cache folder is per machine, and the first long run's went with its machine).
+    "flip_shipped": {"flip": True, "init": "shipped"},
 }
 
 
@@ -56,6 +62,12 @@ def run_arm(name: str, data: str, steps: int) -> None:
     print(" ".join(command), flush=True)
     with open(out / "train.log", "a") as log:
         subprocess.run(command, check=True, stdout=log, stderr=subprocess.STDOUT)
+
+
+def missing_records(names) -> list[Path]:
+    """The runs among ``names`` whose record (tuning.json) is not on this machine: a table written
+    without them would empty the card's record of runs that did happen elsewhere."""
+    return [run_dir(name) / "tuning.json" for name in names if not (run_dir(name) / "tuning.json").exists()]
 
 
 def report(names) -> dict[str, dict[int, dict]]:
@@ -127,11 +139,14 @@ def confirm_table(fits: dict[str, dict[int, float]], chosen: dict[str, str], ste
     return "\n".join(lines) + "\n"
 
 
-def long_table(name: str, fits: dict[int, dict], reference: float) -> str:
+def long_table(name: str, fits: dict[int, dict], reference: float, shipped_steps: int | None = None) -> str:
     """The long run so far: tuning fit of G and its EMA at every measured step, and the best of
-    them against the shipped G under the same fit."""
+    them against the shipped G under the same fit. ``shipped_steps``: for a run that started from
+    the shipped weights, the updates those weights had already had (the table counts the run's own)."""
+    counted = (f" Updates are the run's own, after the {shipped_steps:,} that the shipped weights had already had."
+               if shipped_steps else "")
     lines = [f"`recipe-{name}` ({change(name)}); the shipped G fits the same faces with {reference:,.0f} "
-             "under the same 200-step fit:", "",
+             f"under the same 200-step fit.{counted}", "",
              "| updates | G | EMA G | best vs shipped G |", "| --- | --- | --- | --- |"]
     for step, row in sorted(fits.items()):
         lines.append(f"| {step:,} | {row['mse_raw']:,.0f} | {row['mse_ema']:,.0f} | "
@@ -206,21 +221,31 @@ def main() -> None:
                         help="with --long: also fit the best generator of the run and of each branch, and the "
                              "shipped G, to the tuning faces for STEPS steps (the shipping criterion's 500)")
     parser.add_argument("--record", type=Path, default=None, metavar="CARD",
-                        help="write the table between the recipe_ab markers of this model card")
+                        help="write the table between the recipe_ab (or, with --long ARM, long_run_ARM) markers of this "
+                             "model card")
     args = parser.parse_args()
     names = [n.strip() for n in args.arms.split(",")]
     unknown = [n for n in names if n not in ARMS]
     if unknown:
         parser.error(f"unknown arm(s) {unknown}: choose from {', '.join(ARMS)}")
-    block = "long_run" if args.long else "recipe_ab"
+    block = f"long_run_{args.long}" if args.long else "recipe_ab"
+    if args.long and args.long not in ARMS:
+        parser.error(f"unknown arm {args.long!r}: choose from {', '.join(ARMS)}")
     if args.record is not None:
         check_record_target(args.record, block)
+    branches = [f"{args.long}-{suffix.strip()}" for suffix in filter(None, (args.branch or "").split(","))]
+    reported = [args.long, *branches] if args.long else names if args.report else []
+    gone = missing_records(reported)
+    if gone:
+        parser.error("no record of " + ", ".join(map(str, gone)) + ": those runs are not on this machine (the "
+                     "cache folder is per machine), so nothing was written" + (f" to {args.record}" if args.record
+                                                                            else ""))
     if args.long:
-        if args.long not in ARMS:
-            parser.error(f"unknown arm {args.long!r}: choose from {', '.join(ARMS)}")
+        from inpaintkit import dcgan
+
         fits, reference = report([args.long]).get(args.long, {}), shipped_reference(args.data)
-        text = long_table(args.long, fits, reference)
-        branches = [f"{args.long}-{suffix.strip()}" for suffix in filter(None, (args.branch or "").split(","))]
+        shipped_steps = dcgan.read_manifest()["steps"] if ARMS[args.long].get("init") == "shipped" else None
+        text = long_table(args.long, fits, reference, shipped_steps)
         for branch in branches:
             settings = json.loads((run_dir(branch) / "train_config.json").read_text())
             if not (settings.get("lr_decay_start") or settings.get("branched_from")):
@@ -228,8 +253,6 @@ def main() -> None:
             text += f"\n`recipe-{branch}`. " + branch_table(fits, report([branch]).get(branch, {}), reference,
                                                            settings)
         if args.confirm:
-            from inpaintkit import dcgan
-
             fits_at = {"shipped G": tuning_fit(dcgan.WEIGHTS_DIR, args.data, args.confirm)}
             chosen = {}
             for run in [args.long, *branches]:

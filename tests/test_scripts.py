@@ -23,6 +23,37 @@ def test_long_run_table_compares_the_better_generator_with_the_shipped_one():
     assert "1,000 under the same 200-step fit" in text
 
 
+def test_long_run_from_the_shipped_weights_says_whose_updates_it_counts():
+    recipes = script("train_recipes")
+    text = recipes.long_table("flip_shipped", {2000: {"mse_raw": 900.0, "mse_ema": 850.0}}, reference=1000.0,
+                              shipped_steps=5575)
+    assert "horizontal flips, started from the shipped weights" in text
+    assert "after the 5,575 that the shipped weights had already had" in text
+    assert "| 2,000 | 900 | 850 | -15.0 % |" in text
+
+
+@pytest.mark.parametrize("flags", [["--long", "flip", "--branch", "g2"], ["--report"]])
+def test_recording_a_run_that_is_not_on_this_machine_is_refused_and_the_card_kept(tmp_path, monkeypatch, capsys,
+                                                                                  flags):
+    recipes = script("train_recipes")
+    monkeypatch.setenv("INPAINTKIT_CACHE", str(tmp_path / "cache"))  # a machine without the runs
+    card = tmp_path / "MODEL_CARD.md"
+    card.write_text((ROOT / "inpaintkit" / "weights" / "MODEL_CARD.md").read_text())
+    before = card.read_text()
+    # one run of the two is here: only the missing one is named
+    kept = tmp_path / "cache" / "runs" / ("recipe-flip" if "--long" in flags else "recipe-today")
+    kept.mkdir(parents=True)
+    (kept / "tuning.json").write_text("[]")
+    monkeypatch.setattr("sys.argv", ["train_recipes.py", *flags, "--record", str(card)])
+    with pytest.raises(SystemExit):
+        recipes.main()
+    error = capsys.readouterr().err
+    missing = "recipe-flip-g2" if "--long" in flags else "recipe-flip"
+    assert f"{missing}/tuning.json" in error and "not on this machine" in error
+    assert f"{kept}/tuning.json" not in error
+    assert card.read_text() == before
+
+
 def test_branch_table_puts_the_decay_tail_beside_the_constant_run_at_equal_updates():
     recipes = script("train_recipes")
     constant = {20000: {"mse_raw": 800.0, "mse_ema": 760.0}, 22000: {"mse_raw": 790.0, "mse_ema": 750.0}}
