@@ -43,7 +43,8 @@ def train_settings(args, data: str | Path):
                        width=args.width, seed=args.seed, checkpoint_every=args.checkpoint_every,
                        precision=args.precision, flip=args.flip, ema_decay=args.ema_decay,
                        g_steps=args.g_steps, init=args.init, dataset=dataset, strategy=args.strategy,
-                       lr_decay_start=args.lr_decay_start, augment=args.augment)
+                       lr_decay_start=args.lr_decay_start, augment=args.augment,
+                       label_smoothing=args.label_smoothing)
 
 
 def _demo(args) -> int:
@@ -297,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="show D real and generated faces through random colour and shift (DiffAugment)")
     p.add_argument("--ema-decay", type=float, default=0.999, help="EMA of G's weights (0: none)")
     p.add_argument("--g-steps", type=int, default=1, help="G updates per D update")
+    p.add_argument("--label-smoothing", type=float, default=0.0,
+                   help="D's target for real faces is 1 minus this (one-sided label smoothing; default 0)")
     p.add_argument("--lr-decay-start", type=int, default=0,
                    help="0: constant rate; N: from update N the rate falls linearly to 0 at the last update")
     p.add_argument("--init", default="scratch", help="scratch, or shipped: start from the shipped weights")

@@ -131,7 +131,7 @@ class TrainConfig:
     the kit measured on top of it (model card): bf16 arithmetic, horizontal flips, an exponential
     moving average (EMA) of G's weights, several G updates per D update, a linear decay of the
     learning rate (:func:`learning_rate_at`), differentiable augmentation (:func:`diff_augment`),
-    and where to start.
+    one-sided label smoothing (:func:`discriminator_loss`), and where to start.
     """
 
     epochs: int = 25
@@ -152,6 +152,7 @@ class TrainConfig:
     strategy: str = "none"        # or "mirrored": split each batch over the devices (tf.distribute)
     lr_decay_start: int = 0       # 0: constant rate; N: from update N it falls linearly to 0 at the end
     augment: bool = False         # D sees real and fake faces through the same random colour and shift
+    label_smoothing: float = 0.0  # D's target for real faces is 1 − this (one-sided; 0: the paper's 1)
 
     def __post_init__(self) -> None:
         def need(ok: bool, text: str) -> None:
@@ -169,6 +170,9 @@ class TrainConfig:
             value = getattr(self, name)
             need(0.0 <= value < 1.0, f"{name} must lie in [0, 1), got {value!r}")
         need(0.0 <= self.ema_decay < 1.0, f"ema_decay must lie in [0, 1), got {self.ema_decay!r}")
+        # At ½ or more D would be asked to call real faces fake: no longer a smoothing.
+        need(0.0 <= self.label_smoothing < 0.5,
+             f"label_smoothing must lie in [0, 0.5), got {self.label_smoothing!r}")
         check_precision(self.precision)
         need(self.init in INITS, f"unknown init {self.init!r}: use one of {', '.join(INITS)}")
         need(self.strategy in STRATEGIES,
@@ -197,6 +201,8 @@ RECIPE_CHOICES: dict[str, RecipeChoice] = {
                                    lambda s: f"--lr-decay-start {s}" if s else ""),
     "augment": RecipeChoice(lambda on: "D shown faces through DiffAugment's random colour and shift" if on
                             else "no augmentation", lambda on: "--augment" if on else ""),
+    "label_smoothing": RecipeChoice(lambda s: f"D's target for real faces {1 - s:g} (one-sided label smoothing)" if s
+                                    else "D's target for real faces 1", lambda s: f"--label-smoothing {s:g}" if s else ""),
     "init": RecipeChoice(lambda i: "started from the shipped weights" if i == "shipped" else "started from scratch",
                          lambda i: f"--init {i}" if i != "scratch" else ""),
 }
@@ -282,12 +288,19 @@ class TrainingDiverged(RuntimeError):
     """The losses became NaN or infinite: the run stops and keeps its last good checkpoint."""
 
 
-def discriminator_loss(real_logits, fake_logits):
-    """−log D(x) − log(1 − D(G(z))), from logits (Eq. 1, D's side)."""
+def discriminator_loss(real_logits, fake_logits, label_smoothing: float = 0.0):
+    """−log D(x) − log(1 − D(G(z))), from logits (Eq. 1, D's side).
+
+    ``label_smoothing`` s > 0 asks D for 1 − s instead of 1 on real faces, the one-sided label
+    smoothing of Salimans et al. (2016, §3.4): D is never pushed to full certainty on real faces,
+    so it cannot grow logits that starve G of gradient. Fake faces keep the target 0 (smoothing
+    that side too would reward G's mistakes). A recipe lever of the model card, not the paper's.
+    """
     import tensorflow as tf
 
     bce = tf.nn.sigmoid_cross_entropy_with_logits
-    return tf.reduce_mean(bce(tf.ones_like(real_logits), real_logits)) + \
+    real_target = tf.fill(tf.shape(real_logits), tf.cast(1.0 - label_smoothing, real_logits.dtype))
+    return tf.reduce_mean(bce(real_target, real_logits)) + \
         tf.reduce_mean(bce(tf.zeros_like(fake_logits), fake_logits))
 
 
@@ -412,7 +425,7 @@ class DCGANTrainer:
             fake = self.G(z, training=True)
             real_logits = self.D(seen(real, 0), training=True)
             fake_logits = self.D(seen(fake, 1), training=True)
-            d_loss = discriminator_loss(real_logits, fake_logits)
+            d_loss = discriminator_loss(real_logits, fake_logits, self.config.label_smoothing)
             g_loss = generator_loss(fake_logits)
             d_scaled, g_scaled = d_loss / replicas, g_loss / replicas
         self.d_opt.apply_gradients(zip(d_tape.gradient(d_scaled, self.D.trainable_variables),

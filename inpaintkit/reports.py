@@ -459,11 +459,12 @@ def paste_summary(readme_text: str, summary: str) -> str:
     return paste_block(readme_text, summary, README_START, README_END)
 
 
-def paste_block(text: str, block: str, start: str, end: str) -> str:
+def paste_block(text: str, block: str, start: str, end: str, where: str = "the README") -> str:
     """Put ``block`` between the markers ``start`` and ``end`` of ``text`` (each exactly once),
-    replacing what was there: how scripts write their figures into the README."""
+    replacing what was there: how scripts write their figures into the README. ``where``: the
+    file ``text`` came from, for the error."""
     if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
-        raise InputError(f"the README lacks the markers {start!r} and {end!r} (once each, in that order)")
+        raise InputError(f"{where} lacks the markers {start!r} and {end!r} (once each, in that order)")
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
     return f"{head}{start}\n{block}{end}{tail}"
@@ -476,14 +477,14 @@ def block_markers(name: str) -> tuple[str, str]:
 
 def check_record_target(readme, name: str) -> None:
     """Fail now, before a long run, if ``readme`` cannot take the block of ``name``."""
-    paste_block(Path(readme).read_text(), "", *block_markers(name))
+    paste_block(Path(readme).read_text(), "", *block_markers(name), where=str(readme))
 
 
 def record_block(readme, name: str, text: str) -> None:
     """Write a benchmark's printed ``text`` between its markers in ``readme`` (atomically): the
     README's benchmark figures are the scripts' own output (``--record``), never copied by hand."""
     readme = Path(readme)
-    atomic_write_text(readme, paste_block(readme.read_text(), text, *block_markers(name)))
+    atomic_write_text(readme, paste_block(readme.read_text(), text, *block_markers(name), where=str(readme)))
 
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "eval"

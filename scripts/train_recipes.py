@@ -7,6 +7,7 @@ at equal updates and seed, each judged by the held-out fit on tuning faces (vali
     python scripts/train_recipes.py --report --record inpaintkit/weights/MODEL_CARD.md
     python scripts/train_recipes.py --long flip --record inpaintkit/weights/MODEL_CARD.md   # the long run so far
     python scripts/train_recipes.py --long flip --branch probe,g2 --record ...   # and its branches
+    python scripts/train_recipes.py --long flip_shipped_smooth --beside flip_shipped --record ...  # two runs, equal updates
 
 ``--record`` writes the long run of ARM between the card's ``long_run_ARM`` markers, and refuses
 (leaving the card as it is) when a run it would report has no record on this machine.
@@ -38,6 +39,8 @@ ARMS = {  # name: the settings it changes against today's recipe (TrainConfig's 
     # The long run again, from the shipped weights: what the issue asks for when a run's checkpoints
     # are gone (the cache folder is per machine, and the first long run's went with its machine).
     "flip_shipped": {"flip": True, "init": "shipped"},
+    # A lever against D's growing lead (model card), measured from the same start at equal updates.
+    "flip_shipped_smooth": {"flip": True, "init": "shipped", "label_smoothing": 0.1},
 }
 
 
@@ -68,6 +71,16 @@ def missing_records(names) -> list[Path]:
     """The runs among ``names`` whose record (tuning.json) is not on this machine: a table written
     without them would empty the card's record of runs that did happen elsewhere."""
     return [run_dir(name) / "tuning.json" for name in names if not (run_dir(name) / "tuning.json").exists()]
+
+
+def recorded_updates(card: Path, block: str) -> set[int]:
+    """The updates of the rows already in ``card``'s block (first cell of each table row, e.g. ``| 4,000 |``)."""
+    from inpaintkit.reports import block_markers
+
+    start, end = block_markers(block)
+    text = card.read_text().split(start, 1)[1].split(end, 1)[0]
+    return {int(row.split("|")[1].strip().replace(",", "")) for row in text.splitlines()
+            if row.startswith("| ") and row.split("|")[1].strip().replace(",", "").isdigit()}
 
 
 def report(names) -> dict[str, dict[int, dict]]:
@@ -139,18 +152,29 @@ def confirm_table(fits: dict[str, dict[int, float]], chosen: dict[str, str], ste
     return "\n".join(lines) + "\n"
 
 
-def long_table(name: str, fits: dict[int, dict], reference: float, shipped_steps: int | None = None) -> str:
+def long_table(name: str, fits: dict[int, dict], reference: float, shipped_steps: int | None = None,
+               beside: tuple[str, dict[int, dict]] | None = None) -> str:
     """The long run so far: tuning fit of G and its EMA at every measured step, and the best of
     them against the shipped G under the same fit. ``shipped_steps``: for a run that started from
-    the shipped weights, the updates those weights had already had (the table counts the run's own)."""
+    the shipped weights, the updates those weights had already had (the table counts the run's own).
+    ``beside``: (name, fits) of another run from the same start, whose best fit at the same updates
+    each row is also compared with (a recipe A/B at equal updates)."""
     counted = (f" Updates are the run's own, after the {shipped_steps:,} that the shipped weights had already had."
                if shipped_steps else "")
+    other, other_fits = beside or ("", {})
+    extra = [f"`recipe-{other}`: best", f"vs `recipe-{other}`"] if beside else []
     lines = [f"`recipe-{name}` ({change(name)}); the shipped G fits the same faces with {reference:,.0f} "
              f"under the same 200-step fit.{counted}", "",
-             "| updates | G | EMA G | best vs shipped G |", "| --- | --- | --- | --- |"]
+             "| " + " | ".join(["updates", "G", "EMA G", "best vs shipped G", *extra]) + " |",
+             "| " + " | ".join(["---"] * (4 + len(extra))) + " |"]
     for step, row in sorted(fits.items()):
-        lines.append(f"| {step:,} | {row['mse_raw']:,.0f} | {row['mse_ema']:,.0f} | "
-                     f"{100 * (best_fit(row) / reference - 1):+.1f} % |")
+        cells = [f"{step:,}", f"{row['mse_raw']:,.0f}", f"{row['mse_ema']:,.0f}",
+                 f"{100 * (best_fit(row) / reference - 1):+.1f} %"]
+        if beside:
+            same = other_fits.get(step)
+            cells += ([f"{best_fit(same):,.0f}", f"{100 * (best_fit(row) / best_fit(same) - 1):+.1f} %"]
+                      if same else ["–", "–"])
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -217,6 +241,8 @@ def main() -> None:
     parser.add_argument("--branch", default=None, metavar="SUFFIX[,SUFFIX]",
                         help="with --long: also report the branches recipe-ARM-SUFFIX (e.g. probe,g2): copies "
                              "of the long run resumed with --lr-decay-start, or runs made with --branch-from")
+    parser.add_argument("--beside", default=None, metavar="ARM",
+                        help="with --long: put this arm's long run beside it at equal updates (same start)")
     parser.add_argument("--confirm", type=int, default=0, metavar="STEPS",
                         help="with --long: also fit the best generator of the run and of each branch, and the "
                              "shipped G, to the tuning faces for STEPS steps (the shipping criterion's 500)")
@@ -229,12 +255,16 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown arm(s) {unknown}: choose from {', '.join(ARMS)}")
     block = f"long_run_{args.long}" if args.long else "recipe_ab"
-    if args.long and args.long not in ARMS:
-        parser.error(f"unknown arm {args.long!r}: choose from {', '.join(ARMS)}")
+    for arm in filter(None, (args.long, args.beside)):
+        if arm not in ARMS:
+            parser.error(f"unknown arm {arm!r}: choose from {', '.join(ARMS)}")
+    if args.beside and not args.long:
+        parser.error("--beside needs --long")
     if args.record is not None:
         check_record_target(args.record, block)
     branches = [f"{args.long}-{suffix.strip()}" for suffix in filter(None, (args.branch or "").split(","))]
-    reported = [args.long, *branches] if args.long else names if args.report else []
+    reported = ([args.long, *branches, *filter(None, [args.beside])] if args.long
+                else names if args.report else [])
     gone = missing_records(reported)
     if gone:
         parser.error("no record of " + ", ".join(map(str, gone)) + ": those runs are not on this machine (the "
@@ -243,9 +273,17 @@ def main() -> None:
     if args.long:
         from inpaintkit import dcgan
 
-        fits, reference = report([args.long]).get(args.long, {}), shipped_reference(args.data)
+        fits = report([args.long]).get(args.long, {})
+        if args.record is not None:
+            # A rerun of the run on another machine has fewer fits than the card: writing would drop rows.
+            dropped = sorted(recorded_updates(args.record, block) - set(fits))
+            if dropped:
+                parser.error(f"{args.record} records {args.long} at updates {', '.join(f'{n:,}' for n in dropped)}, which "
+                             f"{run_dir(args.long) / 'tuning.json'} lacks (a run on another machine?), so nothing was written")
+        reference = shipped_reference(args.data)
         shipped_steps = dcgan.read_manifest()["steps"] if ARMS[args.long].get("init") == "shipped" else None
-        text = long_table(args.long, fits, reference, shipped_steps)
+        beside = (args.beside, report([args.beside])[args.beside]) if args.beside else None
+        text = long_table(args.long, fits, reference, shipped_steps, beside)
         for branch in branches:
             settings = json.loads((run_dir(branch) / "train_config.json").read_text())
             if not (settings.get("lr_decay_start") or settings.get("branched_from")):

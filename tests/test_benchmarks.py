@@ -55,7 +55,7 @@ def test_record_refuses_a_readme_without_markers_before_running(tmp_path, monkey
     readme = tmp_path / "README.md"
     readme.write_text("no markers here\n")
     monkeypatch.setattr(bench, "report", lambda args: pytest.fail("the benchmark ran"))
-    with pytest.raises(InputError, match="lacks the markers"):
+    with pytest.raises(InputError, match=f"{readme} lacks the markers"):  # names the file it read
         bench.main(["--record", str(readme)])
     assert readme.read_text() == "no markers here\n"
 

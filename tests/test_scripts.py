@@ -32,23 +32,56 @@ def test_long_run_from_the_shipped_weights_says_whose_updates_it_counts():
     assert "| 2,000 | 900 | 850 | -15.0 % |" in text
 
 
-@pytest.mark.parametrize("flags", [["--long", "flip", "--branch", "g2"], ["--report"]])
+def test_recording_fewer_fits_than_the_card_holds_is_refused_and_the_card_kept(tmp_path, monkeypatch, capsys):
+    """A run restarted on another machine has only its first fits: its table must not replace the longer one."""
+    recipes = script("train_recipes")
+    monkeypatch.setenv("INPAINTKIT_CACHE", str(tmp_path / "cache"))
+    card = tmp_path / "MODEL_CARD.md"
+    card.write_text((ROOT / "inpaintkit" / "weights" / "MODEL_CARD.md").read_text())
+    before = card.read_text()
+    assert {2000, 4000} <= recipes.recorded_updates(card, "long_run_flip_shipped")
+    run = tmp_path / "cache" / "runs" / "recipe-flip_shipped"
+    run.mkdir(parents=True)
+    (run / "tuning.json").write_text(json.dumps([{"step": 2000, "mse_raw": 900.0, "mse_ema": 850.0}]))
+    monkeypatch.setattr("sys.argv", ["train_recipes.py", "--long", "flip_shipped", "--record", str(card)])
+    with pytest.raises(SystemExit):
+        recipes.main()
+    error = capsys.readouterr().err
+    assert "at updates 4,000" in error and "nothing was written" in error
+    assert card.read_text() == before
+
+
+def test_long_run_beside_another_from_the_same_start_compares_them_at_equal_updates():
+    recipes = script("train_recipes")
+    smooth = {2000: {"mse_raw": 950.0, "mse_ema": 800.0}, 4000: {"mse_raw": 900.0, "mse_ema": 850.0}}
+    plain = {2000: {"mse_raw": 1000.0, "mse_ema": 880.0}}
+    text = recipes.long_table("flip_shipped_smooth", smooth, reference=1000.0, shipped_steps=5575,
+                              beside=("flip_shipped", plain))
+    assert "D's target for real faces 0.9 (one-sided label smoothing)" in text
+    assert "| updates | G | EMA G | best vs shipped G | `recipe-flip_shipped`: best | vs `recipe-flip_shipped` |" in text
+    assert "| 2,000 | 950 | 800 | -20.0 % | 880 | -9.1 % |" in text
+    assert "| 4,000 | 900 | 850 | -15.0 % | – | – |" in text  # no fit of the other run there yet
+
+
+@pytest.mark.parametrize("flags, kept, missing", [
+    (["--long", "flip", "--branch", "g2"], "recipe-flip", "recipe-flip-g2"),
+    (["--long", "flip_shipped_smooth", "--beside", "flip_shipped"], "recipe-flip_shipped_smooth", "recipe-flip_shipped"),
+    (["--report"], "recipe-today", "recipe-flip")])
 def test_recording_a_run_that_is_not_on_this_machine_is_refused_and_the_card_kept(tmp_path, monkeypatch, capsys,
-                                                                                  flags):
+                                                                                  flags, kept, missing):
     recipes = script("train_recipes")
     monkeypatch.setenv("INPAINTKIT_CACHE", str(tmp_path / "cache"))  # a machine without the runs
     card = tmp_path / "MODEL_CARD.md"
     card.write_text((ROOT / "inpaintkit" / "weights" / "MODEL_CARD.md").read_text())
     before = card.read_text()
     # one run of the two is here: only the missing one is named
-    kept = tmp_path / "cache" / "runs" / ("recipe-flip" if "--long" in flags else "recipe-today")
+    kept = tmp_path / "cache" / "runs" / kept
     kept.mkdir(parents=True)
     (kept / "tuning.json").write_text("[]")
     monkeypatch.setattr("sys.argv", ["train_recipes.py", *flags, "--record", str(card)])
     with pytest.raises(SystemExit):
         recipes.main()
     error = capsys.readouterr().err
-    missing = "recipe-flip-g2" if "--long" in flags else "recipe-flip"
     assert f"{missing}/tuning.json" in error and "not on this machine" in error
     assert f"{kept}/tuning.json" not in error
     assert card.read_text() == before

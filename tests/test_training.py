@@ -1,5 +1,5 @@
 """Training recipe and faults (§3.2, issue 12 and 15): bf16, flips, EMA, extra G steps, augmentation,
-branches, tuning fits, non-finite losses, damaged or missing checkpoints, refused settings that change nothing on disk."""
+label smoothing, branches, tuning fits, non-finite losses, damaged or missing checkpoints, refused settings that change nothing on disk."""
 from __future__ import annotations
 
 import json
@@ -44,7 +44,8 @@ def test_unknown_precision_and_bad_settings_are_named():
         dcgan.build_generator(8, precision="bf16")
     for bad, field in ((dict(checkpoint_every=0), "checkpoint_every"), (dict(batch_size=0), "batch_size"),
                        (dict(learning_rate=float("nan")), "learning_rate"), (dict(g_steps=0), "g_steps"),
-                       (dict(ema_decay=1.0), "ema_decay"), (dict(init="imagenet"), "init")):
+                       (dict(ema_decay=1.0), "ema_decay"), (dict(init="imagenet"), "init"),
+                       (dict(label_smoothing=0.5), "label_smoothing"), (dict(label_smoothing=-0.1), "label_smoothing")):
         with pytest.raises(ValueError, match=field):
             dcgan.TrainConfig(**bad)
 
@@ -76,6 +77,36 @@ def test_recipe_runs_resume_exactly_and_keep_an_averaged_generator(faces, tmp_pa
     assert any(not np.array_equal(p, q) for p, q in zip(straight["G"].get_weights(), straight["G_ema"].get_weights()))
 
 
+def test_one_sided_label_smoothing_moves_only_the_real_target():
+    """D's loss with smoothing s: real faces are asked for 1 − s, fakes still for 0 (Salimans et al. §3.4)."""
+    import tensorflow as tf
+
+    real, fake = tf.constant([[2.0], [-1.0]]), tf.constant([[0.5], [-3.0]])
+    plain = float(dcgan.discriminator_loss(real, fake))
+    smooth = float(dcgan.discriminator_loss(real, fake, 0.1))
+    # binary cross-entropy with target t of logit l: softplus(l) − t·l, by hand
+    bce = lambda t, logits: float(np.mean(np.logaddexp(0.0, logits) - t * logits))
+    fake_part = bce(0.0, np.array([0.5, -3.0]))
+    assert plain == pytest.approx(bce(1.0, np.array([2.0, -1.0])) + fake_part, rel=1e-6)
+    assert smooth == pytest.approx(bce(0.9, np.array([2.0, -1.0])) + fake_part, rel=1e-6)
+    # A D sure of a real face (large logit) is now penalised: its best logit is log(0.9/0.1), not +inf.
+    sure, best = tf.constant([[20.0]]), tf.constant([[float(np.log(9.0))]])
+    no_fake = tf.constant([[-50.0]])
+    assert float(dcgan.discriminator_loss(sure, no_fake, 0.1)) > float(dcgan.discriminator_loss(best, no_fake, 0.1))
+
+
+def test_label_smoothing_trains_resumes_exactly_and_changes_the_run(faces, tmp_path):
+    config = dcgan.TrainConfig(epochs=1, label_smoothing=0.1, **SMALL)
+    straight = dcgan.train(faces, tmp_path / "a", config, progress=False)
+    dcgan.train(faces, tmp_path / "b", config, progress=False, max_steps=2)
+    resumed = dcgan.train(faces, tmp_path / "b", config, progress=False, resume=True)
+    for p, q in zip(_weights([straight["G"], straight["D"]]), _weights([resumed["G"], resumed["D"]])):
+        np.testing.assert_array_equal(p, q)
+    plain = dcgan.train(faces, tmp_path / "c", dcgan.TrainConfig(epochs=1, **SMALL), progress=False)
+    assert not np.array_equal(plain["D"].get_weights()[0], straight["D"].get_weights()[0])
+    assert json.loads((tmp_path / "a" / "train_config.json").read_text())["label_smoothing"] == 0.1
+
+
 def test_bf16_training_runs_and_resumes_exactly(faces, tmp_path):
     config = dcgan.TrainConfig(epochs=1, precision="mixed_bfloat16", **SMALL)
     straight = dcgan.train(faces, tmp_path / "a", config, progress=False)
@@ -89,7 +120,8 @@ def test_bf16_training_runs_and_resumes_exactly(faces, tmp_path):
 def test_resume_with_another_precision_recipe_or_data_is_refused_and_changes_nothing(faces, tmp_path):
     dcgan.train(faces, tmp_path, dcgan.TrainConfig(epochs=1, **SMALL), progress=False, max_steps=2)
     before = _snapshot(tmp_path)
-    for other in (dict(precision="mixed_bfloat16"), dict(flip=True), dict(augment=True), dict(dataset="elsewhere")):
+    for other in (dict(precision="mixed_bfloat16"), dict(flip=True), dict(augment=True), dict(label_smoothing=0.1),
+                  dict(dataset="elsewhere")):
         with pytest.raises(ValueError, match="differ.*" + next(iter(other))):
             dcgan.train(faces, tmp_path, dcgan.TrainConfig(epochs=1, **SMALL, **other), progress=False, resume=True)
     with pytest.raises(ValueError, match="train_images"):
