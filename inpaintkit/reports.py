@@ -459,12 +459,16 @@ def paste_summary(readme_text: str, summary: str) -> str:
     return paste_block(readme_text, summary, README_START, README_END)
 
 
+def _check_markers(text: str, start: str, end: str, where: str) -> None:
+    if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
+        raise InputError(f"{where} lacks the markers {start!r} and {end!r} (once each, in that order)")
+
+
 def paste_block(text: str, block: str, start: str, end: str, where: str = "the README") -> str:
     """Put ``block`` between the markers ``start`` and ``end`` of ``text`` (each exactly once),
     replacing what was there: how scripts write their figures into the README. ``where``: the
     file ``text`` came from, for the error."""
-    if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
-        raise InputError(f"{where} lacks the markers {start!r} and {end!r} (once each, in that order)")
+    _check_markers(text, start, end, where)
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
     return f"{head}{start}\n{block}{end}{tail}"
@@ -473,6 +477,13 @@ def paste_block(text: str, block: str, start: str, end: str, where: str = "the R
 def block_markers(name: str) -> tuple[str, str]:
     """The README markers of a benchmark's block: ``<!-- name:start -->`` and ``<!-- name:end -->``."""
     return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+
+
+def read_block(text: str, name: str, where: str = "the README") -> str:
+    """What ``text`` holds between the markers of block ``name`` (:func:`block_markers`)."""
+    start, end = block_markers(name)
+    _check_markers(text, start, end, where)
+    return text.split(start, 1)[1].split(end, 1)[0]
 
 
 def check_record_target(readme, name: str) -> None:

@@ -75,12 +75,11 @@ def missing_records(names) -> list[Path]:
 
 def recorded_updates(card: Path, block: str) -> set[int]:
     """The updates of the rows already in ``card``'s block (first cell of each table row, e.g. ``| 4,000 |``)."""
-    from inpaintkit.reports import block_markers
+    from inpaintkit.reports import read_block
 
-    start, end = block_markers(block)
-    text = card.read_text().split(start, 1)[1].split(end, 1)[0]
-    return {int(row.split("|")[1].strip().replace(",", "")) for row in text.splitlines()
-            if row.startswith("| ") and row.split("|")[1].strip().replace(",", "").isdigit()}
+    first_cells = (row.split("|")[1].strip().replace(",", "") for row in
+                   read_block(card.read_text(), block, where=str(card)).splitlines() if row.startswith("| "))
+    return {int(cell) for cell in first_cells if cell.isdigit()}
 
 
 def report(names) -> dict[str, dict[int, dict]]:
@@ -91,6 +90,11 @@ def report(names) -> dict[str, dict[int, dict]]:
         if log_file.exists():
             rows[name] = {row["step"]: row for row in json.loads(log_file.read_text())}
     return rows
+
+
+def versus(new: float, old: float) -> str:
+    """How ``new`` compares with ``old`` in the tables: the relative change in per cent, signed."""
+    return f"{100 * (new / old - 1):+.1f} %"
 
 
 def best_fit(row: dict) -> float:
@@ -107,7 +111,7 @@ def table(rows: dict[str, dict[int, dict]], steps: int) -> str:
     base = rows.get("today", {}).get(steps)
     for name, fits in rows.items():
         cells = [f"{fits[s][k]:,.0f}" if s in fits else "–" for s in (half, steps) for k in ("mse_raw", "mse_ema")]
-        gap = (f"{100 * (best_fit(fits[steps]) / best_fit(base) - 1):+.1f} %"
+        gap = (versus(best_fit(fits[steps]), best_fit(base))
                if base and steps in fits and name != "today" else "–")
         lines.append(f"| {name} | {change(name)} | " + " | ".join(cells) + f" | {gap} |")
     return "\n".join(lines) + "\n"
@@ -147,7 +151,7 @@ def confirm_table(fits: dict[str, dict[int, float]], chosen: dict[str, str], ste
              f"for {steps} steps (written by `--confirm {steps}`):", "",
              f"| generator | 200-step fit | {steps}-step fit | {steps}-step vs shipped G |", "| --- | --- | --- | --- |"]
     for name, fit in fits.items():
-        gap = "–" if name == "shipped G" else f"{100 * (fit[steps] / shipped - 1):+.1f} %"
+        gap = "–" if name == "shipped G" else versus(fit[steps], shipped)
         lines.append(f"| {name}{chosen.get(name, '')} | {fit[200]:,.0f} | {fit[steps]:,.0f} | {gap} |")
     return "\n".join(lines) + "\n"
 
@@ -169,10 +173,10 @@ def long_table(name: str, fits: dict[int, dict], reference: float, shipped_steps
              "| " + " | ".join(["---"] * (4 + len(extra))) + " |"]
     for step, row in sorted(fits.items()):
         cells = [f"{step:,}", f"{row['mse_raw']:,.0f}", f"{row['mse_ema']:,.0f}",
-                 f"{100 * (best_fit(row) / reference - 1):+.1f} %"]
+                 versus(best_fit(row), reference)]
         if beside:
             same = other_fits.get(step)
-            cells += ([f"{best_fit(same):,.0f}", f"{100 * (best_fit(row) / best_fit(same) - 1):+.1f} %"]
+            cells += ([f"{best_fit(same):,.0f}", versus(best_fit(row), best_fit(same))]
                       if same else ["–", "–"])
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -225,8 +229,8 @@ def branch_table(constant: dict[int, dict], branch: dict[int, dict], reference: 
             continue  # the rows a copy inherited from the constant run
         same = constant.get(step)
         lines.append(f"| {step:,} | {f'{best_fit(same):,.0f}' if same else '–'} | {row['mse_raw']:,.0f} | "
-                     f"{row['mse_ema']:,.0f} | {f'{100 * (best_fit(row) / best_fit(same) - 1):+.1f} %' if same else '–'} | "
-                     f"{100 * (best_fit(row) / reference - 1):+.1f} % |")
+                     f"{row['mse_ema']:,.0f} | {versus(best_fit(row), best_fit(same)) if same else '–'} | "
+                     f"{versus(best_fit(row), reference)} |")
     return "\n".join(lines) + "\n"
 
 

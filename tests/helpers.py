@@ -8,11 +8,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def block_of(text: str, name: str) -> str:
-    """What a README holds between the markers of block ``name`` (``reports.block_markers``)."""
-    from inpaintkit.reports import block_markers
+    """What a README holds between the markers of block ``name`` (``reports.read_block``)."""
+    from inpaintkit.reports import read_block
 
-    start, end = block_markers(name)
-    return text.split(start)[1].split(end)[0]
+    return read_block(text, name)
 
 
 def load_repo_module(folder: str, name: str):
