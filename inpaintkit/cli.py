@@ -44,7 +44,7 @@ def train_settings(args, data: str | Path):
                        precision=args.precision, flip=args.flip, ema_decay=args.ema_decay,
                        g_steps=args.g_steps, init=args.init, dataset=dataset, strategy=args.strategy,
                        lr_decay_start=args.lr_decay_start, augment=args.augment,
-                       label_smoothing=args.label_smoothing)
+                       label_smoothing=args.label_smoothing, d_lr_ratio=args.d_lr_ratio)
 
 
 def _demo(args) -> int:
@@ -300,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--g-steps", type=int, default=1, help="G updates per D update")
     p.add_argument("--label-smoothing", type=float, default=0.0,
                    help="D's target for real faces is 1 minus this (one-sided label smoothing; default 0)")
+    p.add_argument("--d-lr-ratio", type=float, default=1.0,
+                   help="D's Adam rate as a multiple of --lr (e.g. 0.5: D learns at half G's rate; default 1)")
     p.add_argument("--lr-decay-start", type=int, default=0,
                    help="0: constant rate; N: from update N the rate falls linearly to 0 at the last update")
     p.add_argument("--init", default="scratch", help="scratch, or shipped: start from the shipped weights")

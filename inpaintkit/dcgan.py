@@ -131,7 +131,8 @@ class TrainConfig:
     the kit measured on top of it (model card): bf16 arithmetic, horizontal flips, an exponential
     moving average (EMA) of G's weights, several G updates per D update, a linear decay of the
     learning rate (:func:`learning_rate_at`), differentiable augmentation (:func:`diff_augment`),
-    one-sided label smoothing (:func:`discriminator_loss`), and where to start.
+    one-sided label smoothing (:func:`discriminator_loss`), a slower or faster D (``d_lr_ratio``,
+    the two time-scale rule of Heusel et al. 2017), and where to start.
     """
 
     epochs: int = 25
@@ -153,6 +154,7 @@ class TrainConfig:
     lr_decay_start: int = 0       # 0: constant rate; N: from update N it falls linearly to 0 at the end
     augment: bool = False         # D sees real and fake faces through the same random colour and shift
     label_smoothing: float = 0.0  # D's target for real faces is 1 − this (one-sided; 0: the paper's 1)
+    d_lr_ratio: float = 1.0       # D's Adam rate is this × learning_rate (1: the paper's one rate)
 
     def __post_init__(self) -> None:
         def need(ok: bool, text: str) -> None:
@@ -164,8 +166,9 @@ class TrainConfig:
             need(isinstance(value, int) and value >= 1, f"{name} must be a whole number of at least 1, got {value!r}")
         need(isinstance(self.lr_decay_start, int) and self.lr_decay_start >= 0,
              f"lr_decay_start must be a whole number of at least 0, got {self.lr_decay_start!r}")
-        need(np.isfinite(self.learning_rate) and self.learning_rate > 0,
-             f"learning_rate must be a positive finite number, got {self.learning_rate!r}")
+        for name in ("learning_rate", "d_lr_ratio"):
+            value = getattr(self, name)
+            need(np.isfinite(value) and value > 0, f"{name} must be a positive finite number, got {value!r}")
         for name in ("beta_1", "beta_2"):
             value = getattr(self, name)
             need(0.0 <= value < 1.0, f"{name} must lie in [0, 1), got {value!r}")
@@ -203,6 +206,8 @@ RECIPE_CHOICES: dict[str, RecipeChoice] = {
                             else "no augmentation", lambda on: "--augment" if on else ""),
     "label_smoothing": RecipeChoice(lambda s: f"D's target for real faces {1 - s:g} (one-sided label smoothing)" if s
                                     else "D's target for real faces 1", lambda s: f"--label-smoothing {s:g}" if s else ""),
+    "d_lr_ratio": RecipeChoice(lambda r: f"D's Adam rate {r:g}× G's" if r != 1 else "one Adam rate for G and D",
+                               lambda r: f"--d-lr-ratio {r:g}" if r != 1 else ""),
     "init": RecipeChoice(lambda i: "started from the shipped weights" if i == "shipped" else "started from scratch",
                          lambda i: f"--init {i}" if i != "scratch" else ""),
 }
@@ -354,9 +359,9 @@ class DCGANTrainer:
             # The EMA copy is only read (fits, samples, export), so it computes in float32.
             self.G_ema = build_generator(config.width)
             self.G_ema.set_weights(self.G.get_weights())
-            adam = dict(learning_rate=config.learning_rate, beta_1=config.beta_1, beta_2=config.beta_2)
-            self.g_opt = keras.optimizers.Adam(**adam)
-            self.d_opt = keras.optimizers.Adam(**adam)
+            adam = dict(beta_1=config.beta_1, beta_2=config.beta_2)
+            self.g_opt = keras.optimizers.Adam(learning_rate=config.learning_rate, **adam)
+            self.d_opt = keras.optimizers.Adam(learning_rate=config.learning_rate * config.d_lr_ratio, **adam)
             self.g_opt.build(self.G.trainable_variables)
             self.d_opt.build(self.D.trainable_variables)
             self.step = tf.Variable(0, dtype=tf.int64, name="step")
@@ -367,9 +372,10 @@ class DCGANTrainer:
         self.train_step = tf.function(self._train_step)
 
     def set_learning_rate(self, rate: float) -> None:
-        """The rate of both Adams for the next update (read inside the compiled step)."""
+        """G's Adam rate for the next update, and D's ``d_lr_ratio`` times it (read inside the
+        compiled step)."""
         self.g_opt.learning_rate.assign(rate)
-        self.d_opt.learning_rate.assign(rate)
+        self.d_opt.learning_rate.assign(rate * self.config.d_lr_ratio)
 
     def start_from(self, G, D) -> None:
         """Copy weights (e.g. the shipped ones) into G, its EMA copy and D before step 0."""
@@ -636,6 +642,9 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
     fixed_z = sample_z(64, seed=config.seed + 1)
     history: dict[str, list[float]] = {"d_loss": [], "g_loss": [], "d_real": [], "d_fake": []}
     start = int(trainer.step.numpy())
+    # A checkpoint brings back the rates it was saved with; this call's settings decide them, so a
+    # branch with another --lr or --d-lr-ratio really trains at its own rates.
+    trainer.set_learning_rate(learning_rate_at(config, start, total_steps))
     bar = tqdm(total=last_step, initial=start, desc="training DCGAN", disable=not progress, unit="step")
     began, seen = time.perf_counter(), 0
     resident = tf.constant(images)  # one copy for all epochs

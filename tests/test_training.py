@@ -1,5 +1,5 @@
 """Training recipe and faults (§3.2, issue 12 and 15): bf16, flips, EMA, extra G steps, augmentation,
-label smoothing, branches, tuning fits, non-finite losses, damaged or missing checkpoints, refused settings that change nothing on disk."""
+label smoothing, D's own rate, branches, tuning fits, non-finite losses, damaged or missing checkpoints, refused settings that change nothing on disk."""
 from __future__ import annotations
 
 import json
@@ -45,7 +45,8 @@ def test_unknown_precision_and_bad_settings_are_named():
     for bad, field in ((dict(checkpoint_every=0), "checkpoint_every"), (dict(batch_size=0), "batch_size"),
                        (dict(learning_rate=float("nan")), "learning_rate"), (dict(g_steps=0), "g_steps"),
                        (dict(ema_decay=1.0), "ema_decay"), (dict(init="imagenet"), "init"),
-                       (dict(label_smoothing=0.5), "label_smoothing"), (dict(label_smoothing=-0.1), "label_smoothing")):
+                       (dict(label_smoothing=0.5), "label_smoothing"), (dict(label_smoothing=-0.1), "label_smoothing"),
+                       (dict(d_lr_ratio=0.0), "d_lr_ratio"), (dict(d_lr_ratio=float("inf")), "d_lr_ratio")):
         with pytest.raises(ValueError, match=field):
             dcgan.TrainConfig(**bad)
 
@@ -107,6 +108,35 @@ def test_label_smoothing_trains_resumes_exactly_and_changes_the_run(faces, tmp_p
     assert json.loads((tmp_path / "a" / "train_config.json").read_text())["label_smoothing"] == 0.1
 
 
+def _saved_rates(run_folder) -> tuple[float, float]:
+    """G's and D's Adam rates as the newest checkpoint of ``run_folder`` holds them."""
+    trainer = dcgan.DCGANTrainer(dcgan.TrainConfig(width=SMALL["width"]))
+    trainer.checkpoint.restore(str(sorted((run_folder / "checkpoints").glob("*.index"))[-1])[:-len(".index")])
+    return float(trainer.g_opt.learning_rate), float(trainer.d_opt.learning_rate)
+
+
+def test_d_lr_ratio_sets_ds_rate_resumes_exactly_and_a_branch_trains_at_its_own_rates(faces, tmp_path):
+    """D's Adam rate is d_lr_ratio × G's (TTUR), also under a decay; a branch from a run with one
+    rate gets the branch's rates, not those its source's checkpoint was saved with."""
+    half = dcgan.TrainConfig(epochs=2, d_lr_ratio=0.5, **SMALL)
+    trainer = dcgan.DCGANTrainer(half)
+    assert float(trainer.d_opt.learning_rate) == pytest.approx(0.5 * float(trainer.g_opt.learning_rate))
+    trainer.set_learning_rate(1e-5)  # what a decay does each update
+    assert (float(trainer.g_opt.learning_rate), float(trainer.d_opt.learning_rate)) == pytest.approx((1e-5, 5e-6))
+    straight = dcgan.train(faces, tmp_path / "a", half, progress=False)
+    dcgan.train(faces, tmp_path / "b", half, progress=False, max_steps=2)
+    resumed = dcgan.train(faces, tmp_path / "b", half, progress=False, resume=True)
+    for p, q in zip(_weights([straight["G"], straight["D"]]), _weights([resumed["G"], resumed["D"]])):
+        np.testing.assert_array_equal(p, q)
+    plain = dcgan.TrainConfig(epochs=2, **SMALL)
+    dcgan.train(faces, tmp_path / "source", plain, progress=False, max_steps=2)
+    branch = dcgan.train(faces, tmp_path / "branch", half, progress=False, branch_from=tmp_path / "source")
+    same = dcgan.train(faces, tmp_path / "same", plain, progress=False, branch_from=tmp_path / "source")
+    assert _saved_rates(tmp_path / "source") == pytest.approx((2e-4, 2e-4))
+    assert _saved_rates(tmp_path / "branch") == pytest.approx((2e-4, 1e-4))
+    assert not np.array_equal(branch["D"].get_weights()[0], same["D"].get_weights()[0])
+
+
 def test_bf16_training_runs_and_resumes_exactly(faces, tmp_path):
     config = dcgan.TrainConfig(epochs=1, precision="mixed_bfloat16", **SMALL)
     straight = dcgan.train(faces, tmp_path / "a", config, progress=False)
@@ -121,7 +151,7 @@ def test_resume_with_another_precision_recipe_or_data_is_refused_and_changes_not
     dcgan.train(faces, tmp_path, dcgan.TrainConfig(epochs=1, **SMALL), progress=False, max_steps=2)
     before = _snapshot(tmp_path)
     for other in (dict(precision="mixed_bfloat16"), dict(flip=True), dict(augment=True), dict(label_smoothing=0.1),
-                  dict(dataset="elsewhere")):
+                  dict(d_lr_ratio=0.5), dict(dataset="elsewhere")):
         with pytest.raises(ValueError, match="differ.*" + next(iter(other))):
             dcgan.train(faces, tmp_path, dcgan.TrainConfig(epochs=1, **SMALL, **other), progress=False, resume=True)
     with pytest.raises(ValueError, match="train_images"):
