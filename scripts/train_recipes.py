@@ -41,6 +41,8 @@ ARMS = {  # name: the settings it changes against today's recipe (TrainConfig's 
     "flip_shipped": {"flip": True, "init": "shipped"},
     # A lever against D's growing lead (model card), measured from the same start at equal updates.
     "flip_shipped_smooth": {"flip": True, "init": "shipped", "label_smoothing": 0.1},
+    # D at half G's rate, branched (--branch-from) from flip_shipped's checkpoint at 2,000 updates.
+    "flip_shipped_dlr": {"flip": True, "init": "shipped", "d_lr_ratio": 0.5},
 }
 
 
@@ -157,14 +159,19 @@ def confirm_table(fits: dict[str, dict[int, float]], chosen: dict[str, str], ste
 
 
 def long_table(name: str, fits: dict[int, dict], reference: float, shipped_steps: int | None = None,
-               beside: tuple[str, dict[int, dict]] | None = None) -> str:
+               beside: tuple[str, dict[int, dict]] | None = None, settings: dict | None = None) -> str:
     """The long run so far: tuning fit of G and its EMA at every measured step, and the best of
     them against the shipped G under the same fit. ``shipped_steps``: for a run that started from
     the shipped weights, the updates those weights had already had (the table counts the run's own).
     ``beside``: (name, fits) of another run from the same start, whose best fit at the same updates
-    each row is also compared with (a recipe A/B at equal updates)."""
+    each row is also compared with (a recipe A/B at equal updates). ``settings``: the run's
+    train_config.json, which says whether it is a ``--branch-from`` run and what it changed."""
     counted = (f" Updates are the run's own, after the {shipped_steps:,} that the shipped weights had already had."
                if shipped_steps else "")
+    if settings and settings.get("branched_from"):
+        start = int(settings["branched_from"]["step"])
+        counted += (f" It is a `--branch-from` run: its first {start:,} updates are those of the run it branched "
+                    f"from, and from there it trains with {' and '.join(branch_changes(settings))}.")
     other, other_fits = beside or ("", {})
     extra = [f"`recipe-{other}`: best", f"vs `recipe-{other}`"] if beside else []
     lines = [f"`recipe-{name}` ({change(name)}); the shipped G fits the same faces with {reference:,.0f} "
@@ -287,7 +294,9 @@ def main() -> None:
         reference = shipped_reference(args.data)
         shipped_steps = dcgan.read_manifest()["steps"] if ARMS[args.long].get("init") == "shipped" else None
         beside = (args.beside, report([args.beside])[args.beside]) if args.beside else None
-        text = long_table(args.long, fits, reference, shipped_steps, beside)
+        config_file = run_dir(args.long) / "train_config.json"
+        settings = json.loads(config_file.read_text()) if config_file.exists() else None
+        text = long_table(args.long, fits, reference, shipped_steps, beside, settings)
         for branch in branches:
             settings = json.loads((run_dir(branch) / "train_config.json").read_text())
             if not (settings.get("lr_decay_start") or settings.get("branched_from")):

@@ -63,6 +63,21 @@ def test_long_run_beside_another_from_the_same_start_compares_them_at_equal_upda
     assert "| 4,000 | 900 | 850 | -15.0 % | – | – |" in text  # no fit of the other run there yet
 
 
+def test_a_long_run_made_by_branching_says_where_it_left_the_other_and_what_it_changed():
+    recipes = script("train_recipes")
+    source = {"flip": True, "init": "shipped", "epochs": 100}
+    settings = {**source, "d_lr_ratio": 0.5, "branched_from": {"run": "/cache/copy", "step": 2000, "settings": source}}
+    text = recipes.long_table("flip_shipped_dlr", {4000: {"mse_raw": 900.0, "mse_ema": 850.0}}, reference=1000.0,
+                              shipped_steps=5575, beside=("flip_shipped", {4000: {"mse_raw": 950.0, "mse_ema": 860.0}}),
+                              settings=settings)
+    assert "D's Adam rate 0.5× G's" in text.splitlines()[0]  # the arm's recipe, in the kit's words
+    assert ("its first 2,000 updates are those of the run it branched from, and from there it trains with "
+            "D's Adam rate 0.5× G's (`--d-lr-ratio 0.5`).") in text
+    assert "| 4,000 | 900 | 850 | -15.0 % | 860 | -1.2 % |" in text
+    plain = recipes.long_table("flip_shipped", {}, reference=1000.0, settings=source)
+    assert "branch" not in plain
+
+
 @pytest.mark.parametrize("flags, kept, missing", [
     (["--long", "flip", "--branch", "g2"], "recipe-flip", "recipe-flip-g2"),
     (["--long", "flip_shipped_smooth", "--beside", "flip_shipped"], "recipe-flip_shipped_smooth", "recipe-flip_shipped"),
