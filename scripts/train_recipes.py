@@ -295,8 +295,8 @@ def main() -> None:
         shipped_steps = dcgan.read_manifest()["steps"] if ARMS[args.long].get("init") == "shipped" else None
         beside = (args.beside, report([args.beside])[args.beside]) if args.beside else None
         config_file = run_dir(args.long) / "train_config.json"
-        settings = json.loads(config_file.read_text()) if config_file.exists() else None
-        text = long_table(args.long, fits, reference, shipped_steps, beside, settings)
+        run_settings = json.loads(config_file.read_text()) if config_file.exists() else None
+        text = long_table(args.long, fits, reference, shipped_steps, beside, run_settings)
         for branch in branches:
             settings = json.loads((run_dir(branch) / "train_config.json").read_text())
             if not (settings.get("lr_decay_start") or settings.get("branched_from")):
