@@ -23,6 +23,17 @@ def _weights(models):
     return [w for model in models for w in model.get_weights()]
 
 
+def _trains_and_resumes_exactly(faces, folder, config, *, pause: int = 2, models=("G", "D")) -> dict:
+    """Train ``config`` straight through (``folder/a``) and stopped after ``pause`` steps then
+    resumed (``folder/b``); assert both end with the same weights of ``models``; the straight run."""
+    straight = dcgan.train(faces, folder / "a", config, progress=False)
+    dcgan.train(faces, folder / "b", config, progress=False, max_steps=pause)
+    resumed = dcgan.train(faces, folder / "b", config, progress=False, resume=True)
+    for p, q in zip(_weights([straight[m] for m in models]), _weights([resumed[m] for m in models])):
+        np.testing.assert_array_equal(p, q)
+    return straight
+
+
 def _snapshot(folder):
     return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -68,12 +79,7 @@ def test_flips_are_seeded_per_epoch_and_mirror_whole_faces():
 
 def test_recipe_runs_resume_exactly_and_keep_an_averaged_generator(faces, tmp_path):
     config = dcgan.TrainConfig(epochs=2, flip=True, g_steps=2, ema_decay=0.9, **SMALL)
-    straight = dcgan.train(faces, tmp_path / "a", config, progress=False)
-    dcgan.train(faces, tmp_path / "b", config, progress=False, max_steps=3)
-    resumed = dcgan.train(faces, tmp_path / "b", config, progress=False, resume=True)
-    for p, q in zip(_weights([straight["G"], straight["D"], straight["G_ema"]]),
-                    _weights([resumed["G"], resumed["D"], resumed["G_ema"]])):
-        np.testing.assert_array_equal(p, q)
+    straight = _trains_and_resumes_exactly(faces, tmp_path, config, pause=3, models=("G", "D", "G_ema"))
     # The average differs from the last weights but stays between the start and them.
     assert any(not np.array_equal(p, q) for p, q in zip(straight["G"].get_weights(), straight["G_ema"].get_weights()))
 
@@ -98,11 +104,7 @@ def test_one_sided_label_smoothing_moves_only_the_real_target():
 
 def test_label_smoothing_trains_resumes_exactly_and_changes_the_run(faces, tmp_path):
     config = dcgan.TrainConfig(epochs=1, label_smoothing=0.1, **SMALL)
-    straight = dcgan.train(faces, tmp_path / "a", config, progress=False)
-    dcgan.train(faces, tmp_path / "b", config, progress=False, max_steps=2)
-    resumed = dcgan.train(faces, tmp_path / "b", config, progress=False, resume=True)
-    for p, q in zip(_weights([straight["G"], straight["D"]]), _weights([resumed["G"], resumed["D"]])):
-        np.testing.assert_array_equal(p, q)
+    straight = _trains_and_resumes_exactly(faces, tmp_path, config)
     plain = dcgan.train(faces, tmp_path / "c", dcgan.TrainConfig(epochs=1, **SMALL), progress=False)
     assert not np.array_equal(plain["D"].get_weights()[0], straight["D"].get_weights()[0])
     assert json.loads((tmp_path / "a" / "train_config.json").read_text())["label_smoothing"] == 0.1
@@ -110,8 +112,10 @@ def test_label_smoothing_trains_resumes_exactly_and_changes_the_run(faces, tmp_p
 
 def _saved_rates(run_folder) -> tuple[float, float]:
     """G's and D's Adam rates as the newest checkpoint of ``run_folder`` holds them."""
+    import tensorflow as tf
+
     trainer = dcgan.DCGANTrainer(dcgan.TrainConfig(width=SMALL["width"]))
-    trainer.checkpoint.restore(str(sorted((run_folder / "checkpoints").glob("*.index"))[-1])[:-len(".index")])
+    trainer.checkpoint.restore(tf.train.latest_checkpoint(run_folder / "checkpoints"))
     return float(trainer.g_opt.learning_rate), float(trainer.d_opt.learning_rate)
 
 
@@ -123,11 +127,7 @@ def test_d_lr_ratio_sets_ds_rate_resumes_exactly_and_a_branch_trains_at_its_own_
     assert float(trainer.d_opt.learning_rate) == pytest.approx(0.5 * float(trainer.g_opt.learning_rate))
     trainer.set_learning_rate(1e-5)  # what a decay does each update
     assert (float(trainer.g_opt.learning_rate), float(trainer.d_opt.learning_rate)) == pytest.approx((1e-5, 5e-6))
-    straight = dcgan.train(faces, tmp_path / "a", half, progress=False)
-    dcgan.train(faces, tmp_path / "b", half, progress=False, max_steps=2)
-    resumed = dcgan.train(faces, tmp_path / "b", half, progress=False, resume=True)
-    for p, q in zip(_weights([straight["G"], straight["D"]]), _weights([resumed["G"], resumed["D"]])):
-        np.testing.assert_array_equal(p, q)
+    _trains_and_resumes_exactly(faces, tmp_path, half)
     plain = dcgan.TrainConfig(epochs=2, **SMALL)
     dcgan.train(faces, tmp_path / "source", plain, progress=False, max_steps=2)
     branch = dcgan.train(faces, tmp_path / "branch", half, progress=False, branch_from=tmp_path / "source")
@@ -139,12 +139,8 @@ def test_d_lr_ratio_sets_ds_rate_resumes_exactly_and_a_branch_trains_at_its_own_
 
 def test_bf16_training_runs_and_resumes_exactly(faces, tmp_path):
     config = dcgan.TrainConfig(epochs=1, precision="mixed_bfloat16", **SMALL)
-    straight = dcgan.train(faces, tmp_path / "a", config, progress=False)
-    dcgan.train(faces, tmp_path / "b", config, progress=False, max_steps=2)
-    resumed = dcgan.train(faces, tmp_path / "b", config, progress=False, resume=True)
+    straight = _trains_and_resumes_exactly(faces, tmp_path, config)
     assert np.isfinite(straight["history"]["d_loss"]).all()
-    for p, q in zip(_weights([straight["G"], straight["D"]]), _weights([resumed["G"], resumed["D"]])):
-        np.testing.assert_array_equal(p, q)
 
 
 def test_resume_with_another_precision_recipe_or_data_is_refused_and_changes_nothing(faces, tmp_path):
