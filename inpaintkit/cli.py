@@ -44,7 +44,8 @@ def train_settings(args, data: str | Path):
                        precision=args.precision, flip=args.flip, ema_decay=args.ema_decay,
                        g_steps=args.g_steps, init=args.init, dataset=dataset, strategy=args.strategy,
                        lr_decay_start=args.lr_decay_start, augment=args.augment,
-                       label_smoothing=args.label_smoothing, d_lr_ratio=args.d_lr_ratio)
+                       label_smoothing=args.label_smoothing, d_lr_ratio=args.d_lr_ratio,
+                       r1_gamma=args.r1_gamma)
 
 
 def _demo(args) -> int:
@@ -302,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="D's target for real faces is 1 minus this (one-sided label smoothing; default 0)")
     p.add_argument("--d-lr-ratio", type=float, default=1.0,
                    help="D's Adam rate as a multiple of --lr (e.g. 0.5: D learns at half G's rate; default 1)")
+    p.add_argument("--r1-gamma", type=float, default=0.0,
+                   help="weight of the R1 penalty on D's gradient at real faces (Mescheder et al. 2018; default 0: none)")
     p.add_argument("--lr-decay-start", type=int, default=0,
                    help="0: constant rate; N: from update N the rate falls linearly to 0 at the last update")
     p.add_argument("--init", default="scratch", help="scratch, or shipped: start from the shipped weights")

@@ -43,6 +43,9 @@ ARMS = {  # name: the settings it changes against today's recipe (TrainConfig's 
     "flip_shipped_smooth": {"flip": True, "init": "shipped", "label_smoothing": 0.1},
     # D at half G's rate, branched (--branch-from) from flip_shipped's checkpoint at 2,000 updates.
     "flip_shipped_dlr": {"flip": True, "init": "shipped", "d_lr_ratio": 0.5},
+    # The R1 penalty on D, branched from flip_shipped's checkpoint at 8,000 updates. γ = 0.001: there
+    # E‖∇D(x)‖² was about 8,500 on train faces, so the penalty starts near 4, about 10× D's loss.
+    "flip_shipped_r1": {"flip": True, "init": "shipped", "r1_gamma": 0.001},
 }
 
 

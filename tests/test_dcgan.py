@@ -214,7 +214,7 @@ def test_readme_describes_the_shipped_weights_from_their_manifest():
 
 OTHER_THAN_DEFAULT = {"precision": "mixed_bfloat16", "dataset": "/data:train:count=None:full-size", "flip": True,
                       "g_steps": 2, "lr_decay_start": 300, "augment": True, "label_smoothing": 0.1,
-                      "d_lr_ratio": 0.5, "init": "shipped"}
+                      "d_lr_ratio": 0.5, "r1_gamma": 1.0, "init": "shipped"}
 
 
 def test_every_recipe_choice_has_words_and_a_train_flag_that_sets_it():

@@ -1,5 +1,5 @@
 """Training recipe and faults (§3.2, issue 12 and 15): bf16, flips, EMA, extra G steps, augmentation,
-label smoothing, D's own rate, branches, tuning fits, non-finite losses, damaged or missing checkpoints, refused settings that change nothing on disk."""
+label smoothing, D's own rate, R1, branches, tuning fits, non-finite losses, damaged or missing checkpoints, refused settings that change nothing on disk."""
 from __future__ import annotations
 
 import json
@@ -57,7 +57,8 @@ def test_unknown_precision_and_bad_settings_are_named():
                        (dict(learning_rate=float("nan")), "learning_rate"), (dict(g_steps=0), "g_steps"),
                        (dict(ema_decay=1.0), "ema_decay"), (dict(init="imagenet"), "init"),
                        (dict(label_smoothing=0.5), "label_smoothing"), (dict(label_smoothing=-0.1), "label_smoothing"),
-                       (dict(d_lr_ratio=0.0), "d_lr_ratio"), (dict(d_lr_ratio=float("inf")), "d_lr_ratio")):
+                       (dict(d_lr_ratio=0.0), "d_lr_ratio"), (dict(d_lr_ratio=float("inf")), "d_lr_ratio"),
+                       (dict(r1_gamma=-1.0), "r1_gamma"), (dict(r1_gamma=float("inf")), "r1_gamma")):
         with pytest.raises(ValueError, match=field):
             dcgan.TrainConfig(**bad)
 
@@ -110,6 +111,31 @@ def test_label_smoothing_trains_resumes_exactly_and_changes_the_run(faces, tmp_p
     assert json.loads((tmp_path / "a" / "train_config.json").read_text())["label_smoothing"] == 0.1
 
 
+def test_r1_penalty_is_half_gamma_times_the_mean_squared_gradient_norm():
+    grads = np.zeros((2, 64, 64, 3), np.float32)
+    grads[0, 0, 0] = [3.0, 4.0, 0.0]  # ‖∇‖² = 25 for the first face, 0 for the second
+    assert float(dcgan.r1_penalty(grads, 2.0)) == pytest.approx(0.5 * 2.0 * (25.0 + 0.0) / 2)
+
+
+def test_r1_adds_the_penalty_of_ds_gradient_at_the_real_faces_and_resumes_exactly(faces, tmp_path):
+    """D's loss under R1 is the plain loss of the same first step plus γ/2·E‖∇ₓD(x)‖², the
+    gradient taken by hand here at the same D and faces (Mescheder et al. 2018, Eq. 9)."""
+    import tensorflow as tf
+
+    gamma = 10.0
+    real = tf.constant(faces[:16])
+    plain, r1 = (dcgan.DCGANTrainer(dcgan.TrainConfig(r1_gamma=g, **SMALL)) for g in (0.0, gamma))
+    with tf.GradientTape() as tape:
+        tape.watch(real)
+        logits = r1.D(real, training=True)
+    expected = float(dcgan.r1_penalty(tape.gradient(logits, real), gamma))  # of the summed logits
+    assert expected > 1e-3  # the check below could not pass with a penalty left out
+    assert float(r1.train_step(real)["d_loss"]) - float(plain.train_step(real)["d_loss"]) == pytest.approx(expected, rel=1e-4)
+    straight = _trains_and_resumes_exactly(faces, tmp_path, dcgan.TrainConfig(epochs=1, r1_gamma=gamma, **SMALL))
+    unpenalised = dcgan.train(faces, tmp_path / "c", dcgan.TrainConfig(epochs=1, **SMALL), progress=False)
+    assert not np.array_equal(unpenalised["D"].get_weights()[0], straight["D"].get_weights()[0])
+
+
 def _saved_rates(run_folder) -> tuple[float, float]:
     """G's and D's Adam rates as the newest checkpoint of ``run_folder`` holds them."""
     import tensorflow as tf
@@ -147,7 +173,7 @@ def test_resume_with_another_precision_recipe_or_data_is_refused_and_changes_not
     dcgan.train(faces, tmp_path, dcgan.TrainConfig(epochs=1, **SMALL), progress=False, max_steps=2)
     before = _snapshot(tmp_path)
     for other in (dict(precision="mixed_bfloat16"), dict(flip=True), dict(augment=True), dict(label_smoothing=0.1),
-                  dict(d_lr_ratio=0.5), dict(dataset="elsewhere")):
+                  dict(d_lr_ratio=0.5), dict(r1_gamma=1.0), dict(dataset="elsewhere")):
         with pytest.raises(ValueError, match="differ.*" + next(iter(other))):
             dcgan.train(faces, tmp_path, dcgan.TrainConfig(epochs=1, **SMALL, **other), progress=False, resume=True)
     with pytest.raises(ValueError, match="train_images"):
