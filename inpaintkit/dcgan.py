@@ -320,9 +320,9 @@ def r1_penalty(real_gradients, gamma: float):
 
     ``real_gradients`` is the gradient of the batch's summed logits with respect to the real faces
     D was shown, as Mescheder et al.'s code takes it (D's batch norm ties each logit to the whole
-    batch, so this is not quite each face's own gradient). Added to D's loss, the penalty keeps D flat on the real faces, so D cannot win
-    by sharpening its boundary there, the lead the model card records (D(fake) near 0.1). A recipe
-    lever of the model card, not the paper's.
+    batch, so this is not quite each face's own gradient). Added to D's loss, the penalty keeps D
+    flat on the real faces, so D cannot win by sharpening its boundary there, the lead the model
+    card records (D(fake) near 0.1). A recipe lever of the model card, not the paper's.
     """
     import tensorflow as tf
 
