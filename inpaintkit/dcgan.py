@@ -198,8 +198,8 @@ class RecipeChoice(NamedTuple):
 RECIPE_CHOICES: dict[str, RecipeChoice] = {
     "precision": RecipeChoice(lambda p: "bf16 arithmetic" if p == "mixed_bfloat16" else "float32 arithmetic",
                               lambda p: f"--precision {p}" if p != "float32" else ""),
-    "dataset": RecipeChoice(lambda d: ("only the full-size train files (the half-size ones left out)"
-                                       if d.endswith(":full-size") else "the train files"),
+    "dataset": RecipeChoice(lambda d: ("the full-size train files only" if d.endswith(":full-size")
+                                       else "all the train files"),
                             lambda d: "--full-size-only" if d.endswith(":full-size") else ""),
     "flip": RecipeChoice(lambda on: "horizontal flips" if on else "no flips", lambda on: "--flip" if on else ""),
     "g_steps": RecipeChoice(lambda n: f"{n} G update{'s' if n != 1 else ''} per D update",

@@ -46,6 +46,9 @@ ARMS = {  # name: the settings it changes against today's recipe (TrainConfig's 
     # The R1 penalty on D, branched from flip_shipped's checkpoint at 8,000 updates. γ = 0.001: there
     # E‖∇D(x)‖² was about 8,500 on train faces, so the penalty starts near 4, about 10× D's loss.
     "flip_shipped_r1": {"flip": True, "init": "shipped", "r1_gamma": 0.001},
+    # Late training on the full-size faces only, branched from flip_shipped's checkpoint at 8,000
+    # updates: the validation faces are all full-size, 10,000 of the train faces are upsampled 54 → 64.
+    "flip_shipped_full": {"flip": True, "init": "shipped", "dataset": ":full-size"},
 }
 
 
@@ -192,7 +195,8 @@ def long_table(name: str, fits: dict[int, dict], reference: float, shipped_steps
     return "\n".join(lines) + "\n"
 
 
-NOT_RECIPE = {"branched_from", "epochs", "strategy", "checkpoint_every", "keep_checkpoints"}  # schedule, devices
+# Schedule and devices; train_images follows from the dataset, which is named in its own words.
+NOT_RECIPE = {"branched_from", "epochs", "strategy", "checkpoint_every", "keep_checkpoints", "train_images"}
 
 
 def branch_changes(settings: dict) -> list[str]:

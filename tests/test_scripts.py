@@ -129,6 +129,10 @@ def test_branch_table_names_a_recipe_branch_and_where_it_left_the_run():
     # Any other changed setting is named as it is, read against the run the branch left.
     turned_off = {"flip": False, "learning_rate": 1e-4, "branched_from": {"settings": {"flip": True}}}
     assert recipes.branch_changes(turned_off) == ["no flips", "learning_rate 0.0002 → 0.0001"]
+    # The number of train faces follows from the dataset, so only the dataset is named.
+    fewer = {"dataset": "/data:train:count=None:full-size", "train_images": 4283,
+             "branched_from": {"settings": {"dataset": "/data:train:count=None", "train_images": 14283}}}
+    assert recipes.branch_changes(fewer) == ["the full-size train files only (`--full-size-only`)"]
     with pytest.raises(ValueError, match="not a branch"):
         recipes.branch_heading({"g_steps": 2})
 
