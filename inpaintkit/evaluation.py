@@ -26,8 +26,9 @@ from .masks import PATTERNS, make_mask, pattern
 from .metrics import METRICS, image_metrics
 from .reports import (BASELINES, DELTA_FORMATS, PAPER_TABLE1, PAPER_TABLE2, README_END, README_START,  # noqa: F401
                       RESULTS, STAGES, baseline_maes, baselines_markdown, batch_files, bootstrap_ci,
-                      by_pattern, collect, consistency_markdown, deltas_markdown, hole_only_ratio,
-                      load_results, paste_summary, read_batch, refinement_changes, rows_csv,
+                      by_pattern, collect, consistency_markdown, deltas_markdown, generator_comparison,
+                      generator_comparison_markdown, hole_only_ratio, load_generator_check, load_results,
+                      paste_summary, read_batch, refinement_changes, rows_csv,
                       effect_sizes, effect_size_summary, findings_markdown, relative_change,
                       shortcomings_markdown, summary_markdown, table1_deltas_markdown, table1_markdown,
                       table2_deltas_markdown, table2_markdown, write_reports)

@@ -515,3 +515,85 @@ def load_results(out=RESULTS) -> dict:
         run[name] = (out / f"{name}.md").read_text() if (out / f"{name}.md").exists() else ""
     return run
 
+
+GENERATOR_CHECK = RESULTS.parent / "generator_check.json"
+
+
+def _image_mae(rows, stage: str) -> np.ndarray:
+    return np.array([float(r[f"{stage}_image_MAE"]) for r in rows])
+
+
+def _rounded(values) -> list[float]:
+    return [round(v, 3) for v in values]
+
+
+def generator_comparison(shipped_rows, candidate_rows) -> dict:
+    """Does a better generator make refinement gain more? (the README's hypothesis, issue 12)
+
+    Per pattern, on the faces both evaluation runs have: each generator's whole-image MAE before
+    and after refinement, and two paired differences (candidate − shipped, 95 % bootstrap
+    interval): of the inpainting stage's MAE, and of refinement's change of MAE (negative:
+    refinement gains more with the candidate). A candidate face the shipped run lacks, or holds under another file, is
+    an error: the pairs would not be the same faces."""
+    shipped = {(int(r["pattern"]), int(r["index"])): r for r in shipped_rows}
+    result = {}
+    for number in sorted({int(r["pattern"]) for r in candidate_rows}):
+        ours = sorted((r for r in candidate_rows if int(r["pattern"]) == number), key=lambda r: int(r["index"]))
+        theirs = []
+        for row in ours:
+            match = shipped.get((number, int(row["index"])))
+            if match is None or match["file"] != row["file"]:
+                raise InputError(f"face {row['index']} of pattern {number} ({row['file']}) is not in the "
+                                 "committed evaluation: the two runs do not cover the same faces")
+            theirs.append(match)
+        entry = {"n": len(ours)}
+        for label, rows in (("shipped", theirs), ("candidate", ours)):
+            before, after = _image_mae(rows, "before"), _image_mae(rows, "after")
+            entry[label] = {"before": round(float(before.mean()), 3), "after": round(float(after.mean()), 3),
+                            "relative": round(float(100 * (after.mean() - before.mean()) / before.mean()), 2)}
+        gains = [_image_mae(rows, "after") - _image_mae(rows, "before") for rows in (theirs, ours)]
+        fills = [_image_mae(rows, "before") for rows in (theirs, ours)]
+        entry["inpainting_difference"] = _rounded(bootstrap_ci(*fills))
+        entry["refinement_difference"] = _rounded(bootstrap_ci(*gains))
+        result[number] = entry
+    return result
+
+
+def _difference_cell(values) -> str:
+    mean, low, high = values
+    return f"{mean:+.2f} [{low:+.2f}, {high:+.2f}]"
+
+
+def generator_comparison_markdown(record: dict) -> str:
+    """The account of :func:`generator_comparison` in the model card and notebook 06, from the
+    record ``scripts/compare_generators.py`` writes, with a verdict computed from it."""
+    lines = [f"{record['candidate']} against the shipped G on {record['faces']}, {record['steps']} + "
+             f"{record['steps']} steps, seed {record['seed']}: each face has the same hole and starting z under "
+             "both generators. Whole-image MAE (0–255), mean over the faces; differences are candidate − "
+             "shipped, per face, with a 95 % paired bootstrap interval:", "",
+             "| pattern | n | shipped G: before → after (change) | candidate: before → after (change) | "
+             "inpainting MAE difference | refinement's ΔMAE difference |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    patterns = sorted(record["patterns"].items(), key=lambda item: int(item[0]))
+    for number, entry in patterns:
+        cells = [f"{entry[g]['before']:.2f} → {entry[g]['after']:.2f} ({entry[g]['relative']:+.1f} %)"
+                 for g in ("shipped", "candidate")]
+        cells += [_difference_cell(entry[name]) for name in ("inpainting_difference", "refinement_difference")]
+        lines.append(f"| ({number}) {pattern(int(number)).key} | {entry['n']} | " + " | ".join(cells) + " |")
+    count = len(patterns)
+    better_fill = sum(e["inpainting_difference"][2] < 0 for _, e in patterns)
+    larger_gain = sum(e["refinement_difference"][2] < 0 for _, e in patterns)
+    smaller_gain = sum(e["refinement_difference"][1] > 0 for _, e in patterns)
+    spans = {g: sorted(e[g]["relative"] for _, e in patterns) for g in ("shipped", "candidate")}
+    lines += ["", f"The candidate's fill is better (an interval below zero) on {better_fill} of {count} patterns. "
+              f"Refinement changes MAE by {spans['candidate'][0]:+.1f} to {spans['candidate'][-1]:+.1f} % with the "
+              f"candidate, against {spans['shipped'][0]:+.1f} to {spans['shipped'][-1]:+.1f} % with the shipped G; "
+              f"its gain is larger with the candidate, with an interval that excludes zero, on {larger_gain} of "
+              f"{count} patterns, and smaller on {smaller_gain}."]
+    return "\n".join(lines) + "\n"
+
+
+def load_generator_check(path=GENERATOR_CHECK) -> dict | None:
+    """The committed record of ``scripts/compare_generators.py``, or None if there is none."""
+    path = Path(path)
+    return json.loads(path.read_text()) if path.exists() else None

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from inpaintkit import evaluation
+from inpaintkit.errors import InputError
 from inpaintkit.shortcomings import MEASURES
 
 
@@ -261,3 +262,50 @@ def test_refinement_changes_are_after_minus_before_per_pattern():
     changes = evaluation.refinement_changes(rows)
     assert changes[1]["MAE"] == pytest.approx(-2.0) and changes[1]["consensus"] == pytest.approx(-20.0)
     assert changes[1]["PSNR"] > 0 and changes[6]["MAE"] == 0 and changes[6]["MSSIM"] == 0
+
+
+def _eval_rows(pattern: int, files, before, after):
+    return [{"pattern": pattern, "index": i, "file": f, "before_image_MAE": b, "after_image_MAE": a}
+            for i, (f, b, a) in enumerate(zip(files, before, after))]
+
+
+def test_generator_comparison_pairs_each_face_with_itself_under_the_shipped_g():
+    compare = evaluation.generator_comparison
+    files = ["a.jpg", "b.jpg", "c.jpg"]
+    shipped = _eval_rows(1, files, [10, 12, 11], [9, 11, 10]) + _eval_rows(5, files, [4, 4, 4], [4, 4, 4])
+    candidate = _eval_rows(1, files[:2], [8, 10], [6, 9])  # pattern 1's first two faces only
+    result = compare(shipped, candidate)
+    assert list(result) == [1] and result[1]["n"] == 2
+    assert result[1]["shipped"] == {"before": 11.0, "after": 10.0, "relative": pytest.approx(-9.09)}
+    assert result[1]["candidate"] == {"before": 9.0, "after": 7.5, "relative": pytest.approx(-16.67)}
+    assert result[1]["inpainting_difference"][0] == pytest.approx(-2.0)  # (8 − 10 + 10 − 12) / 2
+    assert result[1]["refinement_difference"][0] == pytest.approx(-0.5)  # (−2 − −1 + −1 − −1) / 2
+    low, high = result[1]["refinement_difference"][1:]
+    assert -1.0 <= low <= -0.5 <= high <= 0.0
+
+
+def test_generator_comparison_refuses_faces_the_committed_run_does_not_hold():
+    compare = evaluation.generator_comparison
+    shipped = _eval_rows(1, ["a.jpg"], [10], [9])
+    with pytest.raises(InputError, match="not in the committed evaluation"):
+        compare(shipped, _eval_rows(1, ["other.jpg"], [8], [7]))
+    with pytest.raises(InputError, match="face 0 of pattern 2"):
+        compare(shipped, _eval_rows(2, ["a.jpg"], [8], [7]))
+
+
+def test_generator_table_counts_the_patterns_whose_intervals_exclude_zero():
+    table = evaluation.generator_comparison_markdown
+    entry = {"n": 25, "shipped": {"before": 5.5, "after": 5.3, "relative": -3.6},
+             "candidate": {"before": 5.0, "after": 4.7, "relative": -6.0}}
+    record = {"candidate": "The EMA G at 20,000 updates of `run`", "faces": "faces 0–24", "steps": 1500, "seed": 0,
+              "patterns": {"2": {**entry, "inpainting_difference": [-0.5, -0.7, -0.3],
+                                 "refinement_difference": [-0.1, -0.2, -0.01]},
+                           "1": {**entry, "inpainting_difference": [0.1, -0.1, 0.3],
+                                 "refinement_difference": [0.1, 0.02, 0.2]}}}
+    text = table(record)
+    assert text.index("| (1) random_square | 25 |") < text.index("| (2) big_random_square | 25 |")
+    assert "| 5.50 → 5.30 (-3.6 %) | 5.00 → 4.70 (-6.0 %) | +0.10 [-0.10, +0.30] | +0.10 [+0.02, +0.20] |" in text
+    assert "better (an interval below zero) on 1 of 2 patterns" in text
+    assert "-6.0 to -6.0 % with the candidate, against -3.6 to -3.6 %" in text
+    assert "excludes zero, on 1 of 2 patterns, and smaller on 1." in text
+

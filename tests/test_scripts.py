@@ -220,3 +220,30 @@ def test_confirm_table_puts_each_best_generator_beside_the_shipped_g_at_the_crit
     text = recipes.confirm_table(fits, {"`recipe-flip`": " (EMA G at 12,000)"}, 500)
     assert "| shipped G | 965 | 595 | – |" in text
     assert "| `recipe-flip` (EMA G at 12,000) | 817 | 446 | -25.0 % |" in text
+
+
+def test_model_card_states_the_generator_check_as_measured():
+    from inpaintkit import dcgan
+    from inpaintkit.reports import generator_comparison_markdown, load_generator_check, load_results
+
+    record = load_generator_check()
+    card = (ROOT / "inpaintkit" / "weights" / "MODEL_CARD.md").read_text()
+    expected = generator_comparison_markdown(record)
+    assert block_of(card, "refinement_by_generator").strip() == expected.strip()
+    # The shipped G's side is the committed evaluation of the shipped weights; the candidate is another G.
+    assert record["shipped_weights"] == load_results()["settings"]["weights"] != record["weights"]
+    assert record["shipped_weights"] == dcgan.weights_fingerprint(*dcgan.load_pretrained())
+    assert all(entry["n"] >= 50 for entry in record["patterns"].values()) and len(record["patterns"]) == 5
+
+
+def test_readme_quotes_the_generator_check_as_recorded():
+    from inpaintkit.reports import load_generator_check
+
+    record = load_generator_check()
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    for side in ("candidate", "shipped"):
+        changes = sorted(entry[side]["relative"] for entry in record["patterns"].values())
+        assert f"{changes[-1]:+.1f} to {changes[0]:+.1f} %".replace("-", "−") in readme
+    clear = sum(entry["refinement_difference"][2] < 0 for entry in record["patterns"].values())
+    assert clear == 4 and "by a margin clear of zero on four" in readme
+    assert all(entry["refinement_difference"][0] < 0 for entry in record["patterns"].values())  # "more on all five"
