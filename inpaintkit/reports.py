@@ -533,8 +533,8 @@ def generator_comparison(shipped_rows, candidate_rows) -> dict:
     Per pattern, on the faces both evaluation runs have: each generator's whole-image MAE before
     and after refinement, and two paired differences (candidate − shipped, 95 % bootstrap
     interval): of the inpainting stage's MAE, and of refinement's change of MAE (negative:
-    refinement gains more with the candidate). A candidate face the shipped run lacks, or holds under another file, is
-    an error: the pairs would not be the same faces."""
+    refinement gains more with the candidate). A candidate face that the shipped run lacks, or
+    holds under another file, is an error: the pairs would not be the same faces."""
     shipped = {(int(r["pattern"]), int(r["index"])): r for r in shipped_rows}
     result = {}
     for number in sorted({int(r["pattern"]) for r in candidate_rows}):

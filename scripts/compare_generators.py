@@ -2,7 +2,7 @@
 with a generator that fits held-out faces better than the shipped one but not by enough to ship.
 
     python scripts/compare_generators.py --data $INPAINTKIT_DATA \
-        --weights ~/.cache/inpaintkit/runs/recipe-flip_shipped/best --n 25 --patterns 1-5
+        --weights ~/.cache/inpaintkit/runs/recipe-flip_shipped/best --n 50 --patterns 1-5
 
 The candidate runs the committed evaluation (results/eval) again on its first N faces per pattern,
 with that run's seed, steps and batch size, so every face gets the same hole and the same
