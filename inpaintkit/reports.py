@@ -188,9 +188,13 @@ DELTA_FORMATS = {"MAE": "+.2f", "MSE": "+.1f", "PSNR": "+.2f", "MSSIM": "+.4f"}
 
 def _delta_cell(rows, first: str, second: str, name: str, region: str = "image") -> str:
     """Mean change ``second − first`` of one metric, per image, with its 95 % bootstrap interval."""
-    spec = DELTA_FORMATS[name]
-    mean, low, high = bootstrap_ci([r[f"{first}_{region}_{name}"] for r in rows],
-                                   [r[f"{second}_{region}_{name}"] for r in rows])
+    return interval_cell(bootstrap_ci([r[f"{first}_{region}_{name}"] for r in rows],
+                                      [r[f"{second}_{region}_{name}"] for r in rows]), DELTA_FORMATS[name])
+
+
+def interval_cell(mean_low_high, spec: str = "+.2f") -> str:
+    """A mean with its interval, as the tables print it: ``-0.23 [-0.29, -0.17]``."""
+    mean, low, high = mean_low_high
     return f"{mean:{spec}} [{low:{spec}}, {high:{spec}}]"
 
 
@@ -549,19 +553,15 @@ def generator_comparison(shipped_rows, candidate_rows) -> dict:
         entry = {"n": len(ours)}
         for label, rows in (("shipped", theirs), ("candidate", ours)):
             before, after = _image_mae(rows, "before"), _image_mae(rows, "after")
-            entry[label] = {"before": round(float(before.mean()), 3), "after": round(float(after.mean()), 3),
-                            "relative": round(float(100 * (after.mean() - before.mean()) / before.mean()), 2)}
+            means = float(before.mean()), float(after.mean())
+            entry[label] = {"before": round(means[0], 3), "after": round(means[1], 3),
+                            "relative": round(relative_change(means), 2)}
         gains = [_image_mae(rows, "after") - _image_mae(rows, "before") for rows in (theirs, ours)]
         fills = [_image_mae(rows, "before") for rows in (theirs, ours)]
         entry["inpainting_difference"] = _rounded(bootstrap_ci(*fills))
         entry["refinement_difference"] = _rounded(bootstrap_ci(*gains))
         result[number] = entry
     return result
-
-
-def _difference_cell(values) -> str:
-    mean, low, high = values
-    return f"{mean:+.2f} [{low:+.2f}, {high:+.2f}]"
 
 
 def generator_comparison_markdown(record: dict) -> str:
@@ -578,7 +578,7 @@ def generator_comparison_markdown(record: dict) -> str:
     for number, entry in patterns:
         cells = [f"{entry[g]['before']:.2f} → {entry[g]['after']:.2f} ({entry[g]['relative']:+.1f} %)"
                  for g in ("shipped", "candidate")]
-        cells += [_difference_cell(entry[name]) for name in ("inpainting_difference", "refinement_difference")]
+        cells += [interval_cell(entry[name]) for name in ("inpainting_difference", "refinement_difference")]
         lines.append(f"| ({number}) {pattern(int(number)).key} | {entry['n']} | " + " | ".join(cells) + " |")
     count = len(patterns)
     better_fill = sum(e["inpainting_difference"][2] < 0 for _, e in patterns)

@@ -78,7 +78,7 @@ def main() -> None:
               "seconds": round(run["seconds"]),
               "seconds_this_call": round(time.perf_counter() - began)}
     atomic_write_text(args.out, json.dumps(record, indent=2) + "\n")
-    table = generator_comparison_markdown(json.loads(json.dumps(record)))
+    table = generator_comparison_markdown(record)
     record_block(args.record, "refinement_by_generator", table)
     print(table)
 

@@ -308,4 +308,3 @@ def test_generator_table_counts_the_patterns_whose_intervals_exclude_zero():
     assert "better (an interval below zero) on 1 of 2 patterns" in text
     assert "-6.0 to -6.0 % with the candidate, against -3.6 to -3.6 %" in text
     assert "excludes zero, on 1 of 2 patterns, and smaller on 1." in text
-
