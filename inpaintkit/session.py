@@ -21,8 +21,10 @@ class Setup:
 
     def __str__(self) -> str:
         where = str(self.data) if self.data else "built-in sample faces (set INPAINTKIT_DATA for CelebA)"
-        mode = "FAST (INPAINTKIT_FAST=1)" if self.fast else "full (the paper's settings)"
-        return f"inpaintkit: seed {self.seed} · mode {mode} · data {where}"
+        b = self.budget
+        mode = {"fast": "FAST (for CI)", "lab": "lab (for a class)", "paper": "paper (§3.2/§3.3)"}[b.name]
+        return (f"inpaintkit: seed {self.seed} · budget {mode}: {b.inpaint_steps} + {b.refine_steps} steps "
+                f"at Adam step {b.learning_rate:g} (set INPAINTKIT_BUDGET=fast|lab|paper) · data {where}")
 
 
 def setup(seed: int = 0, *, quiet: bool = False) -> Setup:
