@@ -233,12 +233,16 @@ def default_mu(known) -> float:
 
 
 def inpaint_own_faces(faces, known, *, mu: float | None = None, steps: int | None = None, seed: int = 0,
-                      G=None, D=None, progress: bool = True, precision: str | None = None):
+                      G=None, D=None, progress: bool = True, precision: str | None = None,
+                      inpaint_steps: int | None = None, refine_steps: int | None = None,
+                      learning_rate: float | None = None):
     """Fig. 8 (inpaint → blend → refine → blend) on framed faces, each with its mask.
 
     Every face starts from the z a batch of one would draw from ``seed``, so a photo gets the same
     result alone (the notebook's widget) or in any place of a batch (the command line).
-    Metrics compare with the unmasked framed faces. Returns the :class:`PipelineResult`.
+    Metrics compare with the unmasked framed faces. ``steps``: both stages' steps, unless
+    ``inpaint_steps`` / ``refine_steps`` say otherwise; ``learning_rate``: Adam's step on z (None:
+    the pipeline's default). Returns the :class:`PipelineResult`.
     """
     from .dcgan import sample_z
     from .masks import broadcast_masks
@@ -250,8 +254,10 @@ def inpaint_own_faces(faces, known, *, mu: float | None = None, steps: int | Non
     mu = default_mu(known) if mu is None else float(mu)
     start = np.repeat(sample_z(1, seed=seed), len(faces), axis=0)
     fresh = np.repeat(sample_z(1, seed=seed + 1), len(faces), axis=0)
-    return inpaint_and_refine(faces, known, G, D, mu=mu, inpaint_steps=steps, refine_steps=steps, seed=seed,
-                              original=faces, progress=progress, z0=start, z_fresh=fresh, precision=precision)
+    rate = {} if learning_rate is None else {"learning_rate": learning_rate}
+    return inpaint_and_refine(faces, known, G, D, mu=mu, inpaint_steps=steps if inpaint_steps is None else inpaint_steps,
+                              refine_steps=steps if refine_steps is None else refine_steps, seed=seed,
+                              original=faces, progress=progress, z0=start, z_fresh=fresh, precision=precision, **rate)
 
 
 def panel_figure(result, index: int = 0, title: str | None = None):

@@ -202,13 +202,14 @@ class InpaintResult:
 
 def semantic_inpaint(y, known, G, D, *, steps: int | None = None, lam: float = LAMBDA, window: int = WINDOW,
                      weights_variant: str = "paper", seed: int = 0, z0=None, keep_z_at: Iterable[int] = (),
-                     snapshot_every: int | None = None, progress: bool = True) -> InpaintResult:
+                     snapshot_every: int | None = None, progress: bool = True,
+                     learning_rate: float = LEARNING_RATE) -> InpaintResult:
     """Inpaint a batch: minimise Eq. 3 (content Eq. 4 + λ·perceptual Eq. 5) over z (Eq. 2).
 
     ``y``: damaged images (N, 64, 64, 3) or one image (64, 64, 3) in [−1, 1] (missing pixels
     may hold anything: their weights are zero). ``known``: one mask (64, 64) or one per image
     (N, 64, 64), True on clean pixels. ``window`` is Eq. 4's n; ``weights_variant`` "paper" or
-    "yeh" (see :func:`inpaintkit.losses.content_weights`).
+    "yeh" (see :func:`inpaintkit.losses.content_weights`). ``learning_rate``: Adam's step on z.
     """
     import tensorflow as tf
 
@@ -220,21 +221,22 @@ def semantic_inpaint(y, known, G, D, *, steps: int | None = None, lam: float = L
     args = (tf.constant(y), tf.constant(weights), tf.constant(lam, tf.float32))
     result = optimize_latent(G, D, _inpainting_parts, len(y), z0=z0, seed=seed, steps=steps, loss_args=args,
                              keep_z_at=keep_z_at, snapshot_every=snapshot_every, progress=progress,
-                             desc="inpainting")
+                             desc="inpainting", learning_rate=learning_rate)
     return InpaintResult(x_g=result.x, z=result.z, losses=result.losses, weights=weights,
                          content=result.parts["content"], perceptual=result.parts["perceptual"],
                          snapshots=result.snapshots, z_at=result.z_at)
 
 
 def inpaint_stage(y, known, G, D, *, lam: float = LAMBDA, steps: int, blend_kind: str = "paper", seed: int = 0,
-                  z0=None, longer: int = 0, progress: bool = True):
+                  z0=None, longer: int = 0, progress: bool = True, learning_rate: float = LEARNING_RATE):
     """Fig. 8's first half: inpaint (Eq. 2–5) and blend (Eq. 6). Returns (the inpainting result,
     z_g, x_g = G(z_g), x_b). With ``longer`` > 0 the optimisation runs that many steps further and
     z_g, x_g are those after ``steps`` (the longer run's end stays in the inpainting result)."""
     from .blending import poisson_blend
 
     inpainted = semantic_inpaint(y, known, G, D, steps=steps + longer, lam=lam, seed=seed, z0=z0,
-                                 keep_z_at=(steps,) if longer else (), progress=progress)
+                                 keep_z_at=(steps,) if longer else (), progress=progress,
+                                 learning_rate=learning_rate)
     z_g = inpainted.z_at[steps] if longer else inpainted.z
     x_g = G(z_g, training=False).numpy() if longer else inpainted.x_g
     return inpainted, z_g, x_g, poisson_blend(y, known, x_g, kind=blend_kind)

@@ -14,7 +14,7 @@ import numpy as np
 from . import config
 from .blending import poisson_blend
 from .errors import InputError
-from .inpainting import check_images, inpaint_stage
+from .inpainting import LEARNING_RATE, check_images, inpaint_stage
 from .losses import LAMBDA
 from .masks import apply_mask, broadcast_masks, pattern
 from .metrics import image_metrics, mean_metrics
@@ -81,7 +81,7 @@ def _check_steps(name: str, steps) -> int:
 def fig8(y, known, G, D, *, mu, lam: float = LAMBDA, inpaint_steps: int, refine_steps: int,
          refine_init: str = DEFAULT_INIT, blend_kind: str = "paper", seed: int = 0, z0=None, z_fresh=None,
          longer_inpainting: int = 0, original=None, progress: bool = True,
-         precision: str | None = None) -> PipelineResult:
+         precision: str | None = None, learning_rate: float = LEARNING_RATE) -> PipelineResult:
     """Fig. 8, the one place it is assembled: inpaint → blend → refine → blend.
 
     Every argument is checked before any optimisation starts. ``z0`` starts the inpainting (else a
@@ -91,6 +91,7 @@ def fig8(y, known, G, D, *, mu, lam: float = LAMBDA, inpaint_steps: int, refine_
     run is kept as ``x_b_longer``. Only the known pixels of ``y`` are read. ``precision``
     (``"float32"`` or ``"mixed_bfloat16"``; None: as the models are built) is the arithmetic of G
     and D in both optimisations; z, Adam's state and the losses stay float32 (dcgan.with_precision).
+    ``learning_rate``: Adam's step on z in both optimisations (§1.2: 0.003).
     """
     from .blending import KINDS
     from .dcgan import precision_of, with_precision
@@ -109,6 +110,8 @@ def fig8(y, known, G, D, *, mu, lam: float = LAMBDA, inpaint_steps: int, refine_
         raise InputError(f"blend_kind must be one of {sorted(KINDS)}, got {blend_kind!r}")
     if not np.isfinite(lam) or lam < 0:
         raise InputError(f"λ must be a finite number ≥ 0, got {lam}")
+    if isinstance(learning_rate, bool) or not np.isfinite(learning_rate) or learning_rate <= 0:
+        raise InputError(f"learning_rate (Adam's step on z) must be a finite number > 0, got {learning_rate}")
     original = None if original is None else check_images(original, "original")
     if original is not None and original.shape != y.shape:
         raise InputError(f"original {original.shape} and y {y.shape} must have the same shape")
@@ -116,29 +119,32 @@ def fig8(y, known, G, D, *, mu, lam: float = LAMBDA, inpaint_steps: int, refine_
         G, D = with_precision(G, D, precision)
 
     inpainted, z_g, x_g, x_b = inpaint_stage(y, known, G, D, lam=lam, steps=inpaint_steps, blend_kind=blend_kind,
-                                             seed=seed, z0=z0, longer=longer_inpainting, progress=progress)
+                                             seed=seed, z0=z0, longer=longer_inpainting, progress=progress,
+                                             learning_rate=learning_rate)
     refined, x = refine_stage(y, known, x_b, G, D, mu=mu, lam=lam, steps=refine_steps, init=refine_init, z_g=z_g,
-                              z_fresh=z_fresh, seed=seed + 1, blend_kind=blend_kind, progress=progress)
+                              z_fresh=z_fresh, seed=seed + 1, blend_kind=blend_kind, progress=progress,
+                              learning_rate=learning_rate)
     return PipelineResult(
         y=y, known=known, x_g=x_g, x_b=x_b, x_r=refined.x_r, x=x, z_g=z_g, z_r=refined.z,
         inpaint_losses=inpainted.losses, refine_losses=refined.losses, mu=refined.mu, original=original,
         x_b_longer=poisson_blend(y, known, inpainted.x_g, kind=blend_kind) if longer_inpainting else None,
         settings=dict(lam=lam, inpaint_steps=inpaint_steps, refine_steps=refine_steps, refine_init=refine_init,
                       blend_kind=blend_kind, seed=seed, longer_inpainting=longer_inpainting,
-                      precision=precision_of(G)))
+                      precision=precision_of(G), learning_rate=float(learning_rate)))
 
 
 def inpaint_and_refine(y, known, G=None, D=None, *, mu=None, which_pattern=None, lam: float = LAMBDA,
                        inpaint_steps: int | None = None, refine_steps: int | None = None,
                        refine_init: str = DEFAULT_INIT, blend_kind: str = "paper", seed: int = 0,
                        original=None, progress: bool = True, z0=None, z_fresh=None,
-                       precision: str | None = None) -> PipelineResult:
+                       precision: str | None = None, learning_rate: float = LEARNING_RATE) -> PipelineResult:
     """Run Fig. 8 (:func:`fig8`) on a batch. µ comes from ``mu`` or else from the hole pattern's paper value.
 
     G and D default to the shipped weights. Steps default to the budget (1500 each in full mode).
     ``z0`` / ``z_fresh`` (N, 100): the starting z of inpainting / of a fresh refinement, instead
     of draws from ``seed`` and ``seed + 1`` (e.g. the same start for every image of a batch, so a
-    photo's result does not depend on its place in the batch). ``precision``: see :func:`fig8`.
+    photo's result does not depend on its place in the batch). ``precision``, ``learning_rate``: see
+    :func:`fig8`.
     """
     if mu is None:
         if which_pattern is None:
@@ -153,4 +159,4 @@ def inpaint_and_refine(y, known, G=None, D=None, *, mu=None, which_pattern=None,
         G, D = load_pretrained()
     return fig8(y, known, G, D, mu=mu, lam=lam, inpaint_steps=inpaint_steps, refine_steps=refine_steps,
                 refine_init=refine_init, blend_kind=blend_kind, seed=seed, z0=z0, z_fresh=z_fresh,
-                original=original, progress=progress, precision=precision)
+                original=original, progress=progress, precision=precision, learning_rate=learning_rate)

@@ -75,16 +75,16 @@ class RefineResult:
 
 def refine(x_b, known, G, D, *, mu, lam: float = LAMBDA, steps: int | None = None,
            init: str = DEFAULT_INIT, z_init=None, z_fresh=None, seed: int = 0, progress: bool = True,
-           snapshot_every: int | None = None) -> RefineResult:
+           snapshot_every: int | None = None, learning_rate: float | None = None) -> RefineResult:
     """Optimise z for Eq. 9 against the blended inpainting result ``x_b`` (N, 64, 64, 3).
 
     ``mu``: one value or one per image (use :func:`paper_mu`). ``init="inpainting"`` needs the
     inpainting stage's z as ``z_init``; ``init="fresh"`` starts from ``z_fresh`` or else draws z
-    from ``seed``.
+    from ``seed``. ``learning_rate``: Adam's step on z (None: the paper's, as inpainting's).
     """
     import tensorflow as tf
 
-    from .inpainting import check_images, optimize_latent
+    from .inpainting import LEARNING_RATE, check_images, optimize_latent
 
     x_b = check_images(x_b, "x_b")
     count = len(x_b)
@@ -109,18 +109,20 @@ def refine(x_b, known, G, D, *, mu, lam: float = LAMBDA, steps: int | None = Non
         return refinement_loss(x, target, known_t, mu_t, logits, lam)
 
     result = optimize_latent(G, D, loss_fn, count, z0=z0, seed=seed, steps=steps, progress=progress,
-                             snapshot_every=snapshot_every, desc="refining")
+                             snapshot_every=snapshot_every, desc="refining",
+                             learning_rate=LEARNING_RATE if learning_rate is None else learning_rate)
     return RefineResult(x_r=result.x, z=result.z, losses=result.losses, mu=mu, snapshots=result.snapshots)
 
 
 def refine_stage(y, known, x_b, G, D, *, mu, lam: float = LAMBDA, steps: int | None, init: str = DEFAULT_INIT, z_g=None,
-                 z_fresh=None, seed: int = 1, blend_kind: str = "paper", progress: bool = True):
+                 z_fresh=None, seed: int = 1, blend_kind: str = "paper", progress: bool = True,
+                 learning_rate: float | None = None):
     """Fig. 8's second half: refine against x_b (Eq. 9) and blend into y (Eq. 6). Returns
     (the refinement result, the final image)."""
     from .blending import poisson_blend
 
     refined = refine(x_b, known, G, D, mu=mu, lam=lam, steps=steps, init=init, z_init=z_g, z_fresh=z_fresh,
-                     seed=seed, progress=progress)
+                     seed=seed, progress=progress, learning_rate=learning_rate)
     return refined, poisson_blend(y, known, refined.x_r, kind=blend_kind)
 
 
