@@ -485,7 +485,8 @@ def own_face_studio(G=None, D=None, *, scale: int = 4, canvas: bool | None = Non
     board = _drawing_canvas(size) if canvas is not False else None
     if canvas is True and board is None:
         raise ImportError("canvas=True needs ipycanvas (pip install ipycanvas); canvas=False draws without it")
-    picture = None if board is not None else w.Image(format="png", layout=w.Layout(width=f"{size}px", height=f"{size}px"))
+    picture = None if board is not None else w.Image(format="png",
+                                                     layout=w.Layout(width=f"{size}px", height=f"{size}px"))
 
     upload = w.FileUpload(accept="image/*", multiple=False, description="your photo")
     builtin = w.IntSlider(0, 0, len(data._portraits()) - 1, description="built-in face")
@@ -706,7 +707,8 @@ def own_face_studio(G=None, D=None, *, scale: int = 4, canvas: bool | None = Non
                "drawing needs ipycanvas, which cannot be imported here")
         tools = [w.HTML(f"<i>{why}: cut the hole as rectangles or start from a pattern.</i>"), clear]
     tools += [w.HBox([start_pattern, use_pattern]), across, down_range, cut, hole_info]
-    box = w.VBox([w.HBox([upload, builtin]), framing_out, w.HBox([board if board is not None else picture, w.VBox(tools)]),
+    surface = board if board is not None else picture
+    box = w.VBox([w.HBox([upload, builtin]), framing_out, w.HBox([surface, w.VBox(tools)]),
                   w.HBox([mu, inpaint_steps, refine_steps]), w.HBox([follows, note]), w.HBox([rate, seed]),
                   w.HBox([run, keyboard]), result_out, download])
     box.state = state
@@ -719,7 +721,8 @@ def _take_initial(initial: dict, state: dict, controls, follows, setting) -> Non
     """Set the studio to the hole and settings of a result of :func:`own_face_demo` on its face."""
     result = initial["result"]
     if not np.allclose(result.original[0], state["framed"].face, atol=1e-6):
-        raise InputError(f"initial= is a result for another face than the studio's first one ({state['framed'].source})")
+        raise InputError(f"initial= is a result for another face than the studio's first one "
+                         f"({state['framed'].source})")
     known = result.known[0]
     same = [n for n in masks.PATTERNS if np.array_equal(masks.make_mask(n, seed=initial["settings"]["seed"]), known)]
     state.update(strokes=[], start=known.copy(), pattern=same[0] if same else None)

@@ -219,7 +219,8 @@ def test_own_face_demo_closes_its_figure_and_names_its_downloads(models):
     demo = widgets.own_face_demo(face, known, mu=0.66, inpaint_steps=STEPS, refine_steps=20, learning_rate=0.03,
                                  G=G, D=D, progress=False, title="me.jpg")
     assert not plt.fignum_exists(demo["figure"].number)  # shown inside the studio only, never under it
-    assert demo["settings"] == {"mu": 0.66, "seed": 0, "inpaint_steps": STEPS, "refine_steps": 20, "learning_rate": 0.03}
+    assert demo["settings"] == {"mu": 0.66, "seed": 0, "inpaint_steps": STEPS, "refine_steps": 20,
+                                "learning_rate": 0.03}
     names = {key: name for key, (name, _) in demo["downloads"].items()}
     assert names == {"refined": "me_refined.png", "inpainted": "me_inpainted.png"}
     from PIL import Image
