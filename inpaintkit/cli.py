@@ -1,93 +1,108 @@
-"""Command line: ``python -m inpaintkit train|demo|inpaint|evaluate ...`` (also the ``inpaintkit`` script)."""
+"""Command line: ``python -m inpaintkit train|demo|inpaint|evaluate|figures ...`` (also the ``inpaintkit`` script).
+
+The front of the kit: each command resolves its budget (``--budget``, else ``INPAINTKIT_BUDGET``)
+and passes plain numbers to the package.
+"""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
+from . import config
+from .data import DataError, load_celeba, load_celeba_named, load_faces, tuning_faces
+from .dcgan import check_precision
+from .errors import InputError, check_count
+from .evaluation import evaluate, evaluate_baselines, parse_shard
+from .faces import default_mu, frame_photo, inpaint_own_faces, panel_figure
+from .figures import PARTS as FIGURE_PARTS
+from .figures import celeba_folder, make_all, record_weights
+from .masks import SIZE, make_mask, mask_from_png, missing_fraction, parse_patterns, pattern
+from .metrics import image_metrics
+from .pipeline import fig8
+from .reports import paste_summary, write_reports
+from .storage import atomic_path, atomic_write_text
+from .training import TrainConfig, TrainingDiverged, train
+from .weights_io import WeightsError, load_pretrained, load_weights
+
+__all__ = ["build_parser", "is_user_error", "main", "train_settings"]
+
 
 def _train(args) -> int:
-    from . import config
-    from .data import DataError, full_size_mask, list_images, load_celeba, tuning_faces
-    from .dcgan import train
-
     # Settings first: a wrong one is refused before any face is decoded or any file written.
     data = Path(args.data) if args.data else config.data_dir()
     if data is None:
         raise DataError(f"no data folder: pass --data DIR or set {config.ENV_DATA}")
     settings = train_settings(args, data)
+    if args.tuning:
+        check_count("--tuning", args.tuning)
+    if args.max_steps is not None:
+        check_count("--max-steps", args.max_steps)
     config.seed_everything(args.seed)
-    images = load_celeba(data, "train", args.count)
-    if args.full_size_only:
-        keep = full_size_mask(list_images(data, "train", args.count))
-        if len(keep) != len(images):
-            raise DataError("some train files could not be read, so the half-size filter cannot be applied")
-        images = images[keep]
-    print(f"training on {len(images)} faces of the train partition of {data}"
-          + (" (full-size files only)" if args.full_size_only else ""))
+    images = load_celeba(data, "train")
+    print(f"training on {len(images)} faces of the train partition of {data}")
     tuning = tuning_faces(data, args.tuning) if args.tuning else None
-    result = train(images, args.out, settings, resume=args.resume, max_steps=args.max_steps,
-                   tuning_faces=tuning, tune_every=args.tune_every, tune_steps=args.tune_steps,
-                   branch_from=args.branch_from)
+    result = train(images, args.out, settings, resume=args.resume, max_steps=args.max_steps, tuning_faces=tuning)
     print(f"stopped at step {result['step']} after {result['seconds']:.0f} s; checkpoints in "
           f"{Path(args.out) / 'checkpoints'}")
     return 0
 
 
-def train_settings(args, data: str | Path):
-    """The :class:`~inpaintkit.dcgan.TrainConfig` that ``train``'s flags ask for (``data``: the faces' folder)."""
-    from .dcgan import TrainConfig
+def train_settings(args, data: str | Path) -> TrainConfig:
+    """The :class:`~inpaintkit.training.TrainConfig` that ``train``'s flags ask for (``data``: the faces' folder)."""
+    dataset = f"{Path(data).resolve()}:train:count=None"
+    return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed,
+                       precision=args.precision, flip=args.flip, init=args.init, dataset=dataset,
+                       strategy=args.strategy)
 
-    dataset = f"{Path(data).resolve()}:train:count={args.count}" + (":full-size" if args.full_size_only else "")
-    return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
-                       width=args.width, seed=args.seed, checkpoint_every=args.checkpoint_every,
-                       precision=args.precision, flip=args.flip, ema_decay=args.ema_decay,
-                       g_steps=args.g_steps, init=args.init, dataset=dataset, strategy=args.strategy,
-                       lr_decay_start=args.lr_decay_start, augment=args.augment,
-                       label_smoothing=args.label_smoothing, d_lr_ratio=args.d_lr_ratio,
-                       r1_gamma=args.r1_gamma)
+
+def _budget(args) -> config.Budget:
+    """The budget a command runs at: ``--paper``, else ``--budget``, else ``INPAINTKIT_BUDGET``."""
+    if getattr(args, "paper", False):
+        return config.budget("paper")
+    return config.budget(args.budget) if args.budget else config.budget()
+
+
+def _steps(args, budget: config.Budget) -> tuple[int, int]:
+    """(inpainting, refinement) steps: ``--steps`` for both when given, else the budget's."""
+    if args.steps is None:
+        return budget.inpaint_steps, budget.refine_steps
+    steps = check_count("--steps", args.steps)
+    return steps, steps
 
 
 def _demo(args) -> int:
-    import numpy as np
-
-    from . import config
-    from .dcgan import check_precision
-    from .data import load_faces
-    from .dcgan import load_pretrained
-    from .figures import record_weights
-    from .masks import make_mask, parse_patterns, pattern
-    from .pipeline import inpaint_and_refine
-    from .storage import atomic_path
-
     config.seed_everything(args.seed)
     check_precision(args.precision)  # before anything is loaded or written
-    steps = 1500 if args.paper else args.steps
+    budget = _budget(args)
+    inpaint_steps, refine_steps = _steps(args, budget)
     numbers = parse_patterns(args.patterns)
+    if args.count is not None:
+        check_count("--count", args.count)
     faces = load_faces("validation", args.count or len(numbers), progress=False)
     count = len(faces)
     which = [numbers[i % len(numbers)] for i in range(count)]
     rng = np.random.default_rng(args.seed)
     known = np.stack([make_mask(n, rng) for n in which])
     mu = np.array([pattern(n).mu for n in which], dtype=np.float32)
-    print(f"inpainting {count} face(s), patterns {which}, {steps} + {steps} steps "
-          f"({'the paper' if steps == 1500 else 'demo'} setting; --paper for 1500 + 1500)")
+    print(f"inpainting {count} face(s), patterns {which}, {inpaint_steps} + {refine_steps} steps at Adam step "
+          f"{budget.learning_rate:g} (budget {budget.name}; --paper for the paper's 1500 + 1500 at 0.003)")
     G, D = load_pretrained()
-    result = inpaint_and_refine(faces, known, G, D, mu=mu, inpaint_steps=steps, refine_steps=steps,
-                                seed=args.seed, original=faces, precision=args.precision)
+    result = fig8(faces, known, G, D, mu=mu, inpaint_steps=inpaint_steps, refine_steps=refine_steps,
+                  learning_rate=budget.learning_rate, seed=args.seed, original=faces, precision=args.precision)
     if args.out is not None:
         out = Path(args.out)
     elif config.data_dir() is not None:  # CelebA faces: never into the committed figures/
-        from .figures import celeba_folder
-
         out = celeba_folder("figures")
     else:
         out = Path("figures")
     out.mkdir(parents=True, exist_ok=True)
-    figure = result.plot()
     target = out / "demo_pipeline.png"
     with atomic_path(target) as tmp:
-        figure.savefig(tmp, dpi=120, bbox_inches="tight")
+        result.plot().savefig(tmp, dpi=120, bbox_inches="tight")
     record_weights(out, [target], G, D)
     print(f"figure written to {target}")
     metrics = result.metrics()
@@ -114,29 +129,18 @@ def _unique_stem(out: Path, stem: str, taken: set[str]) -> str:
 def _inpaint(args) -> int:
     """Frame each photo like CelebA, inpaint the hole (a mask file or a pattern), refine; one panel
     and one metrics JSON per photo, and every photo's metrics gathered in DIR/metrics.json."""
-    import json
-
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
-
-    from . import config
-    from .dcgan import check_precision
-    from .errors import InputError
-    from .faces import default_mu, frame_photo, inpaint_own_faces, panel_figure
-    from .masks import SIZE, make_mask, mask_from_png, missing_fraction, pattern
-    from .metrics import image_metrics
-    from .storage import atomic_path, atomic_write_text
 
     config.seed_everything(args.seed)
     check_precision(args.precision)  # before anything is loaded or written
-    steps = 1500 if args.paper else args.steps
+    budget = _budget(args)
+    inpaint_steps, refine_steps = _steps(args, budget)
     if (args.mask is None) == (args.pattern is None):
         raise InputError("give the hole as --mask MASK.png or --pattern N (one of them)")
-    if args.batch_size < 1:
-        raise InputError(f"--batch-size must be at least 1, got {args.batch_size}")
+    check_count("--batch-size", args.batch_size)
     framed, problems = [], []
     for photo in args.photos:  # frame every photo before any work: a bad one stops the run early
         try:
@@ -169,16 +173,19 @@ def _inpaint(args) -> int:
     mu = args.mu if args.mu is not None else (pattern(args.pattern).mu if args.pattern is not None
                                               else default_mu(known))
     print(f"inpainting {len(framed)} photo(s), {hole} ({float(np.mean(missing_fraction(known))):.1%} missing), "
-          f"µ {mu}, {steps} + {steps} steps, seed {args.seed}")
+          f"µ {mu}, {inpaint_steps} + {refine_steps} steps at Adam step {budget.learning_rate:g} "
+          f"(budget {budget.name}), seed {args.seed}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    G, D = load_pretrained()
     taken: set[str] = set()
     summary_path = out / "metrics.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
     for start in range(0, len(framed), args.batch_size):
         batch = framed[start:start + args.batch_size]
-        result = inpaint_own_faces(np.stack([f.face for f in batch]), known[start:start + len(batch)], mu=mu,
-                                   steps=steps, seed=args.seed, precision=args.precision)
+        result = inpaint_own_faces(np.stack([f.face for f in batch]), known[start:start + len(batch)], G, D, mu=mu,
+                                   steps=inpaint_steps, refine_steps=refine_steps, learning_rate=budget.learning_rate,
+                                   seed=args.seed, precision=args.precision)
         before, after = (image_metrics(x, result.original) for x in (result.x_b, result.x))
         for i, item in enumerate(batch):
             name = _unique_stem(out, Path(item.source).stem, taken)
@@ -187,7 +194,8 @@ def _inpaint(args) -> int:
                 figure.savefig(tmp, dpi=100, bbox_inches="tight", format="png")
             plt.close(figure)
             record = {"photo": str(item.source), "panel": f"{name}.png", "hole": hole,
-                      "missing": round(float(missing_fraction(result.known[i])), 4), "mu": mu, "steps": steps,
+                      "missing": round(float(missing_fraction(result.known[i])), 4), "mu": mu,
+                      "steps": [inpaint_steps, refine_steps], "learning_rate": budget.learning_rate,
                       "seed": args.seed, "notes": item.notes,
                       "before": {k: float(v[i]) for k, v in before.items()},
                       "after": {k: float(v[i]) for k, v in after.items()}}
@@ -202,23 +210,17 @@ def _inpaint(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from . import config
-    from .dcgan import check_precision
-    from .data import DataError, load_celeba_named
-    from .errors import InputError
-    from .evaluation import evaluate, evaluate_baselines, paste_summary, parse_shard, write_reports
-    from .masks import parse_patterns
-    from .storage import atomic_write_text
-
     config.seed_everything(args.seed)
     check_precision(args.precision)  # before anything is loaded or written
     # Every argument is checked before anything is loaded or written.
+    budget = config.budget(args.budget)
     patterns = parse_patterns(args.patterns)
-    refine_steps = args.steps if args.refine_steps is None else args.refine_steps
-    for flag, value in (("--steps", args.steps), ("--refine-steps", refine_steps),
-                        ("--batch-size", args.batch_size), ("--n", args.n)):
-        if value < 1:
-            raise InputError(f"{flag} must be at least 1, got {value}")
+    steps = budget.inpaint_steps if args.steps is None else args.steps
+    refine_steps = (budget.refine_steps if args.steps is None else steps) if args.refine_steps is None \
+        else args.refine_steps
+    for flag, value in (("--steps", steps), ("--refine-steps", refine_steps), ("--batch-size", args.batch_size),
+                        ("--n", args.n)):
+        check_count(flag, value)
     shard = parse_shard(args.shard)
     if shard and args.report_only:
         raise InputError("--report-only merges every shard's batches: give it without --shard")
@@ -234,14 +236,12 @@ def _evaluate(args) -> int:
     if args.report_only:
         print(f"tables from the finished batches in {args.out} (no new batch is run)")
     else:
-        from .dcgan import load_pretrained, load_weights
-
         G, D = load_weights(args.weights) if args.weights else load_pretrained()
-        print(f"evaluating {len(faces)} {args.partition} faces from {data} -> {args.out}"
-              + (f" (shard {shard[0]} of {shard[1]})" if shard else ""))
-        evaluate(faces, names, G, D, args.out, patterns=patterns, steps=args.steps, refine_steps=refine_steps,
+        print(f"evaluating {len(faces)} {args.partition} faces from {data} -> {args.out}, {steps} + {refine_steps} "
+              f"steps at Adam step {budget.learning_rate:g}" + (f" (shard {shard[0]} of {shard[1]})" if shard else ""))
+        evaluate(faces, names, G, D, args.out, patterns=patterns, steps=steps, refine_steps=refine_steps,
                  batch_size=args.batch_size, seed=args.seed, table2=not args.no_table2, shard=shard,
-                 precision=args.precision)
+                 precision=args.precision, learning_rate=budget.learning_rate)
         if shard:
             print(f"shard {shard[0]}/{shard[1]} done; when every shard is, run again with --report-only")
             return 0
@@ -257,17 +257,19 @@ def _evaluate(args) -> int:
 
 
 def _figures(args) -> int:
-    from . import config
-    from .figures import PARTS as FIGURE_PARTS, make_all
-
     config.seed_everything(args.seed)
     parts = FIGURE_PARTS if args.only is None else tuple(part.strip() for part in args.only.split(","))
-    make_all(args.out, steps=args.steps, seed=args.seed, parts=parts, celeba_count=args.celeba_count)
+    make_all(args.out, results=args.results, steps=check_count("--steps", args.steps), seed=args.seed,
+             parts=parts, celeba_count=check_count("--celeba-count", args.celeba_count))
     return 0
 
 
-def _add_precision_flag(parser) -> None:
-    """``--precision`` of the commands that run the latent optimisers (demo, inpaint, evaluate)."""
+def _add_budget_flags(parser, steps_help: str) -> None:
+    """``--budget``, ``--paper``, ``--steps`` and ``--precision`` of the commands that inpaint."""
+    parser.add_argument("--budget", default=None, choices=tuple(config.BUDGETS),
+                        help="fast, lab or paper (default: $INPAINTKIT_BUDGET, else lab)")
+    parser.add_argument("--paper", action="store_true", help="the paper's budget: 1500 + 1500 steps at 0.003")
+    parser.add_argument("--steps", type=int, default=None, help=steps_help)
     parser.add_argument("--precision", default="float32",
                         help="float32 (default) or mixed_bfloat16: G and D's arithmetic "
                              "(slower on CPUs without bf16 units)")
@@ -280,52 +282,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("train", help="train the DCGAN on CelebA's train partition (§3.2)")
     p.add_argument("--data", help="CelebA folder (default: $INPAINTKIT_DATA)")
-    p.add_argument("--out", required=True, help="folder for checkpoints, logs and config")
-    p.add_argument("--epochs", type=int, default=25)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=2e-4, help="Adam step (the paper prints 0.002)")
-    p.add_argument("--width", type=int, default=64)
+    p.add_argument("--out", required=True, help="folder for checkpoints, logs and settings")
+    p.add_argument("--epochs", type=int, default=25, help="passes over the train faces (§3.2: 25)")
+    p.add_argument("--batch-size", type=int, default=64, help="§3.2: 64")
+    p.add_argument("--lr", type=float, default=2e-4, help="Adam's rate (the paper prints 0.002; DCGAN uses 0.0002)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--count", type=int, default=None, help="use only the first N train faces")
-    p.add_argument("--max-steps", type=int, default=None, help="stop after this many steps")
-    p.add_argument("--checkpoint-every", type=int, default=200)
+    p.add_argument("--max-steps", type=int, default=None, help="stop after this many updates (resume later)")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
-    p.add_argument("--branch-from", default=None, metavar="RUN",
-                   help="start a new run in --out from the newest checkpoint of the run in RUN, under this "
-                        "call's settings (e.g. --g-steps 2): one recipe change measured from a long run's middle")
-    p.add_argument("--precision", default="float32", help="float32 or mixed_bfloat16")
-    p.add_argument("--flip", action="store_true", help="mirror faces left-right at random")
-    p.add_argument("--augment", action="store_true",
-                   help="show D real and generated faces through random colour and shift (DiffAugment)")
-    p.add_argument("--ema-decay", type=float, default=0.999, help="EMA of G's weights (0: none)")
-    p.add_argument("--g-steps", type=int, default=1, help="G updates per D update")
-    p.add_argument("--label-smoothing", type=float, default=0.0,
-                   help="D's target for real faces is 1 minus this (one-sided label smoothing; default 0)")
-    p.add_argument("--d-lr-ratio", type=float, default=1.0,
-                   help="D's Adam rate as a multiple of --lr (e.g. 0.5: D learns at half G's rate; default 1)")
-    p.add_argument("--r1-gamma", type=float, default=0.0,
-                   help="weight of the R1 penalty on D's gradient at real faces (Mescheder et al. 2018; default 0: none)")
-    p.add_argument("--lr-decay-start", type=int, default=0,
-                   help="0: constant rate; N: from update N the rate falls linearly to 0 at the last update")
-    p.add_argument("--init", default="scratch", help="scratch, or shipped: start from the shipped weights")
-    p.add_argument("--full-size-only", action="store_true",
-                   help="drop train files stored below CelebA's 178x218 (upsampled faces)")
-    p.add_argument("--strategy", default="none",
-                   help="none; mirrored: split each batch over this machine's GPUs (or logical CPUs); "
-                        "multiworker: over several machines (TF_CONFIG)")
+    p.add_argument("--init", default="scratch", choices=("scratch", "shipped"),
+                   help="start from random weights or from the shipped ones (the model card's second stage)")
+    p.add_argument("--flip", action="store_true", help="mirror faces left-right at random (the shipped recipe)")
     p.add_argument("--tuning", type=int, default=0,
-                   help="fit G to this many tuning faces (validation faces 100 onward) every --tune-every steps")
-    p.add_argument("--tune-every", type=int, default=1000)
-    p.add_argument("--tune-steps", type=int, default=200)
+                   help="every 2,000 updates fit G and its average to this many tuning faces "
+                        "(validation 100 onward) and keep the best in OUT/best/")
+    p.add_argument("--precision", default="float32", help="float32, or mixed_bfloat16 on GPUs with bf16 units")
+    p.add_argument("--strategy", default="none",
+                   help="none; mirrored: split each batch over this machine's GPUs; "
+                        "multiworker: over several machines (TF_CONFIG)")
     p.set_defaults(func=_train)
 
     p = commands.add_parser("demo", help="the main job: inpaint, blend, refine, blend on a few faces")
     p.add_argument("--patterns", default="1-6", help="hole patterns, e.g. 1-6 or 5 (default 1-6)")
     p.add_argument("--count", type=int, default=None, help="faces (default: one per pattern)")
-    p.add_argument("--steps", type=int, default=300, help="steps per stage (default 300)")
-    p.add_argument("--paper", action="store_true", help="the paper's 1500 + 1500 steps")
+    _add_budget_flags(p, "steps per stage (default: the budget's)")
     p.add_argument("--seed", type=int, default=0)
-    _add_precision_flag(p)
     p.add_argument("--out", default=None,
                    help="folder for the figure (default figures/, or the git-ignored figures/celeba/ when "
                         "INPAINTKIT_DATA points at CelebA)")
@@ -338,11 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
     hole.add_argument("--pattern", default=None, help="a hole pattern of §3.3 instead: 1-6 or its key")
     p.add_argument("--mu", type=float, default=None,
                    help="refinement µ (default: the pattern's µ, or by the hole's size for a mask)")
-    p.add_argument("--steps", type=int, default=300, help="steps per stage (default 300)")
-    p.add_argument("--paper", action="store_true", help="the paper's 1500 + 1500 steps")
+    _add_budget_flags(p, "steps per stage (default: the budget's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=16, help="photos optimised together (default 16)")
-    _add_precision_flag(p)
     p.add_argument("--out", required=True, help="folder for the panels and metrics")
     p.set_defaults(func=_inpaint)
 
@@ -351,7 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partition", default="validation")
     p.add_argument("--n", type=int, default=100, help="faces per pattern")
     p.add_argument("--patterns", default="1-6")
-    p.add_argument("--steps", type=int, default=1500, help="inpainting steps (paper: 1500)")
+    p.add_argument("--budget", default="paper", choices=tuple(config.BUDGETS),
+                   help="steps and Adam step of both stages (default: the paper's 1500 + 1500 at 0.003)")
+    p.add_argument("--steps", type=int, default=None, help="inpainting steps (default: the budget's)")
     p.add_argument("--refine-steps", type=int, default=None, help="refinement steps (default: --steps)")
     p.add_argument("--batch-size", type=int, default=50)
     p.add_argument("--seed", type=int, default=0)
@@ -363,16 +343,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the tables from the batches finished so far, run nothing new")
     p.add_argument("--shard", default=None,
                    help="i/n: compute only this process's share of the batches (then --report-only)")
-    _add_precision_flag(p)
+    p.add_argument("--precision", default="float32", help="float32 (default) or mixed_bfloat16")
     p.add_argument("--out", required=True)
     p.set_defaults(func=_evaluate)
 
     p = commands.add_parser("figures", help="regenerate every figure in figures/ from code")
     p.add_argument("--out", default="figures")
+    p.add_argument("--results", default="results/eval", help="the evaluation run whose changes are plotted")
     p.add_argument("--steps", type=int, default=1500, help="steps per stage (paper: 1500)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--only", default=None,
-                   help="comma-separated parts: patterns, pipeline, steps, evaluation, celeba (default: all)")
+    p.add_argument("--only", default=None, help=f"comma-separated parts: {', '.join(FIGURE_PARTS)} (default: all)")
     p.add_argument("--celeba-count", type=int, default=64, help="validation faces for the local Fig. 6/10")
     p.set_defaults(func=_figures)
 
@@ -381,11 +361,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from . import quiet_tensorflow
-
-    quiet_tensorflow()  # no CUDA/oneDNN start-up lines on a learner's terminal
     try:
         return args.func(args)
+    except KeyboardInterrupt as stop:
+        print(f"inpaintkit {args.command}: interrupted{': ' + str(stop) if str(stop) else ''}", file=sys.stderr)
+        return 130
     except Exception as error:
         if not is_user_error(error):
             raise  # a bug in the kit: keep the traceback
@@ -396,12 +376,7 @@ def main(argv: list[str] | None = None) -> int:
 def is_user_error(error: BaseException) -> bool:
     """A mistake in the user's input or environment (one line), not a bug in the kit (traceback):
     the kit's :class:`~inpaintkit.errors.InputError` (data, masks, arrays, settings), a missing,
-    unreadable or unwritable file, and damaged weights."""
-    from .errors import InputError
-
+    unreadable or unwritable file, damaged weights, an unknown budget, a diverged training run."""
     user = (InputError, FileNotFoundError, FileExistsError, PermissionError, IsADirectoryError,
-            NotADirectoryError)
-    if "inpaintkit.dcgan" in sys.modules:
-        dcgan = sys.modules["inpaintkit.dcgan"]
-        user += (dcgan.WeightsError, dcgan.TrainingDiverged)
+            NotADirectoryError, WeightsError, TrainingDiverged, config.BudgetError)
     return isinstance(error, user)

@@ -21,8 +21,16 @@ from pathlib import Path
 import numpy as np
 
 from . import config
+from ._tf import tf
 from .errors import InputError
 from .storage import atomic_path
+
+__all__ = ["_SAMPLE_CACHE", "EVALUATION_FACES", "FACE_BOX", "IMAGE_FOLDER", "IMAGE_SIZE",
+           "ORIGINAL_SIZE", "PARTITION_FILE", "PARTITIONS", "PORTRAITS_DIR", "celeba_root", "DataError",
+           "decode_files", "example_raw_image", "frame_face", "full_size_mask", "list_images",
+           "load_celeba", "load_celeba_named", "load_faces", "LoadReport", "read_rgb", "resample_square",
+           "sample_faces", "sample_photo", "to_uint8", "to_unit_range", "train_dataset", "tuning_faces",
+           "tuning_faces_named"]
 
 IMAGE_SIZE = 64
 ORIGINAL_SIZE = (178, 218)  # width, height of CelebA's aligned crops
@@ -403,8 +411,6 @@ def train_dataset(images, batch_size: int = 64, *, seed: int = 0, epoch: int = 0
     ``skip_batches`` drops the batches an interrupted epoch already used. ``flip`` mirrors each
     face left-right with probability ½, drawn from (seed, epoch) too, so it also resumes exactly.
     """
-    import tensorflow as tf
-
     if len(images) < batch_size:
         raise DataError(f"{len(images)} images are fewer than one batch of {batch_size}")
     if skip_batches < 0:  # tf.data's skip(-1) would silently skip the whole epoch

@@ -5,16 +5,26 @@
 """
 from __future__ import annotations
 
+import numpy as np
+
+__all__ = ["InputError", "check_count", "check_range"]
+
 
 class InputError(ValueError):
     """An argument, array, file or folder is not what the kit can use; the message names it."""
 
 
+def check_count(name: str, value, minimum: int = 1) -> int:
+    """A whole number of at least ``minimum`` (steps, faces, a batch size), else an error naming
+    ``name``: 0 never silently means "the default", and 2.5 or True are not counts."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise InputError(f"{name} must be a whole number of at least {minimum}, got {value!r}")
+    return int(value)
+
+
 def check_range(array, name: str, low: float = -1.0, high: float = 1.0, tolerance: float = 1e-4) -> None:
     """Refuse NaN, infinities and values outside [low, high] (images are in [−1, 1] throughout the
     kit; a 0–255 image would otherwise be clipped or scored as if it were one)."""
-    import numpy as np
-
     array = np.asarray(array)
     if array.size == 0:
         raise InputError(f"{name} is empty")

@@ -18,22 +18,25 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
-from .errors import InputError
 from .blending import poisson_blend
-from .dcgan import Z_DIM, sample_z
+from .dcgan import with_precision
+from .errors import InputError, check_count
+from .inpainting import LEARNING_RATE
+from .latent import Z_DIM, sample_z
 from .masks import PATTERNS, make_mask, pattern
 from .metrics import METRICS, image_metrics
-from .reports import (BASELINES, DELTA_FORMATS, PAPER_TABLE1, PAPER_TABLE2, README_END, README_START,  # noqa: F401
-                      RESULTS, STAGES, baseline_maes, baselines_markdown, batch_files, bootstrap_ci,
-                      by_pattern, collect, consistency_markdown, deltas_markdown, generator_comparison,
-                      generator_comparison_markdown, hole_only_ratio, load_generator_check, load_results,
-                      paste_summary, read_batch, refinement_changes, rows_csv,
-                      effect_sizes, effect_size_summary, findings_markdown, relative_change,
-                      shortcomings_markdown, summary_markdown, table1_deltas_markdown, table1_markdown,
-                      table2_deltas_markdown, table2_markdown, write_reports)
+from .pipeline import fig8
+from .refinement import DEFAULT_INIT
+from .reports import collect
 from .shortcomings import shortcoming_measures
 from .storage import atomic_write_text
+from .weights_io import load_pretrained, weights_fingerprint
+
+__all__ = ["baseline_fills", "batch_file", "evaluate", "evaluate_baselines", "image_seed", "initial_z",
+           "made_with_shipped_weights", "masks_for", "parse_shard", "run_batch"]
+
 
 def image_seed(seed: int, which: int, index: int) -> list[int]:
     """The random stream of one image of one pattern: independent of how images are batched."""
@@ -49,16 +52,13 @@ def initial_z(which: int, indices, seed: int, stage: int) -> np.ndarray:
 
 
 def run_batch(G, D, faces, which: int, indices, *, steps: int, refine_steps: int, seed: int,
-              table2: bool, progress: bool = False) -> dict:
+              table2: bool, learning_rate: float = LEARNING_RATE, progress: bool = False) -> dict:
     """Inpaint → blend → refine → blend one batch of one pattern (:func:`~inpaintkit.pipeline.fig8`);
     metrics only, per image."""
-    from .pipeline import fig8
-    from .refinement import DEFAULT_INIT
-
     known = masks_for(which, indices, seed)
     long_run = table2 and which == 5
     run = fig8(faces, known, G, D, mu=pattern(which).mu, inpaint_steps=steps, refine_steps=refine_steps,
-               refine_init=DEFAULT_INIT, seed=seed, z0=initial_z(which, indices, seed, 0),
+               learning_rate=learning_rate, refine_init=DEFAULT_INIT, seed=seed, z0=initial_z(which, indices, seed, 0),
                z_fresh=initial_z(which, indices, seed, 1), longer_inpainting=steps if long_run else 0,
                progress=progress)
     out: dict = {"pattern": which, "indices": [int(i) for i in indices]}
@@ -102,12 +102,6 @@ def evaluate_baselines(faces, out, *, patterns=(1, 2, 3, 4, 5, 6), seed: int = 0
     return result
 
 
-def _default_init() -> str:
-    from .refinement import DEFAULT_INIT
-
-    return DEFAULT_INIT
-
-
 def batch_file(out: Path, which: int, number: int) -> Path:
     return out / "batches" / f"pattern{which}_batch{number:03d}.json"
 
@@ -125,11 +119,12 @@ def parse_shard(spec: str | None) -> tuple[int, int] | None:
     return i, n
 
 
-def _check_run(faces, names, patterns, steps, refine_steps, batch_size) -> list[int]:
+def _check_run(faces, names, patterns, steps, refine_steps, batch_size, learning_rate) -> list[int]:
     """Every setting of a run, checked before anything is written."""
     for label, value in (("steps", steps), ("refine_steps", refine_steps), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise InputError(f"{label} must be a whole number >= 1, got {value!r}")
+        check_count(label, value)
+    if not (np.isfinite(learning_rate) and learning_rate > 0):
+        raise InputError(f"learning_rate must be a positive finite number, got {learning_rate!r}")
     patterns = [int(w) for w in patterns]
     if not patterns or any(w not in PATTERNS for w in patterns) or len(set(patterns)) != len(patterns):
         raise InputError(f"patterns must be distinct hole patterns out of {sorted(PATTERNS)}, got {patterns}")
@@ -143,33 +138,31 @@ def _check_run(faces, names, patterns, steps, refine_steps, batch_size) -> list[
 def made_with_shipped_weights(settings: dict | None) -> bool:
     """Whether an evaluation run (its settings.json) was computed with the weights the kit ships
     now: a run from an older generator must not pass for the current one's tables."""
-    from .dcgan import load_pretrained, weights_fingerprint
-
     return bool(settings) and settings.get("weights") == weights_fingerprint(*load_pretrained())
 
 
 def evaluate(faces, names, G, D, out, *, patterns=(1, 2, 3, 4, 5, 6), steps: int = 1500,
              refine_steps: int = 1500, batch_size: int = 50, seed: int = 0, table2: bool = True,
-             progress: bool = True, shard: tuple[int, int] | None = None, precision: str = "float32") -> dict:
+             progress: bool = True, shard: tuple[int, int] | None = None, precision: str = "float32",
+             learning_rate: float = LEARNING_RATE) -> dict:
     """Run (or resume) the evaluation; returns the aggregated per-image rows and tables.
 
     ``names[i]`` is the file of ``faces[i]``. Settings are checked before anything is written.
     ``shard=(i, n)`` computes only every n-th batch job starting at the i-th, into the same
     folder: n processes with the same settings together compute exactly one whole run.
     ``precision="mixed_bfloat16"`` runs G and D in bfloat16 (dcgan.with_precision); it is a setting
-    of the run, so a folder never mixes batches of two precisions.
+    of the run, so a folder never mixes batches of two precisions. ``learning_rate``: Adam's step
+    on z (the paper's 0.003; the lab budget's is larger).
     """
-    from tqdm.auto import tqdm
-
-    from .dcgan import weights_fingerprint, with_precision
-
-    patterns = _check_run(faces, names, patterns, steps, refine_steps, batch_size)
+    patterns = _check_run(faces, names, patterns, steps, refine_steps, batch_size, learning_rate)
     weights = weights_fingerprint(G, D)  # of the float32 weights, whatever the precision
     G, D = with_precision(G, D, precision)  # checks the name before anything is written
     out = Path(out)
     settings = {"n": len(faces), "patterns": patterns, "steps": int(steps), "refine_steps": int(refine_steps),
-                "batch_size": int(batch_size), "seed": seed, "table2": table2, "refine_init": _default_init(),
+                "batch_size": int(batch_size), "seed": seed, "table2": table2, "refine_init": DEFAULT_INIT,
                 "precision": precision, "weights": weights}
+    if learning_rate != LEARNING_RATE:  # recorded when it is not the paper's, so older runs still resume
+        settings["learning_rate"] = float(learning_rate)
     settings_file = out / "settings.json"
     if settings_file.exists():
         try:
@@ -200,7 +193,7 @@ def evaluate(faces, names, G, D, out, *, patterns=(1, 2, 3, 4, 5, 6), steps: int
         indices = np.arange(number * batch_size, min(len(faces), (number + 1) * batch_size))
         began = time.perf_counter()
         result = run_batch(G, D, faces[indices], which, indices, steps=steps, refine_steps=refine_steps,
-                           seed=seed, table2=table2)
+                           seed=seed, table2=table2, learning_rate=learning_rate)
         result["seconds"] = time.perf_counter() - began
         result["names"] = [names[i] for i in indices]
         atomic_write_text(target, json.dumps(result))

@@ -21,6 +21,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+__all__ = ["EXERCISES", "SOLUTIONS", "check", "Exercise", "Feedback", "keys", "task"]
+
 
 @dataclass(frozen=True)
 class Feedback:

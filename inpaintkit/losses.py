@@ -12,8 +12,13 @@ Eq. 3:  L_inpainting = L_content + λ·L_perception, λ = 0.003.
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import uniform_filter
 
+from ._tf import tf
 from .errors import InputError
+
+__all__ = ["LAMBDA", "VARIANTS", "WINDOW", "content_loss", "content_weights", "inpainting_loss", "inpainting_parts",
+           "near_hole_set", "perceptual_loss"]
 
 LAMBDA = 0.003
 WINDOW = 7  # n of Eq. 4: not printed in the paper; Yeh et al. use 7
@@ -51,8 +56,6 @@ def content_weights(known, n: int = WINDOW, variant: str = "paper") -> np.ndarra
 
 def _window_counts(batch: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Per pixel of a (N, H, W) known-mask batch: missing pixels and in-image pixels in its n×n window."""
-    from scipy.ndimage import uniform_filter
-
     holes = (~batch).astype(np.float64)
     # uniform_filter with zero padding gives the window mean; times n² it is a count (rint removes
     # the float rounding). Zero padding of the all-ones image counts the in-image window pixels.
@@ -77,15 +80,11 @@ def content_loss(x, y, weights):
     ``x``, ``y``: (N, 64, 64, 3); ``weights``: (N, 64, 64) from :func:`content_weights`, shared by
     the three channels. Pixels with wᵢ = 0 (missing, or far from every hole) do not count.
     """
-    import tensorflow as tf
-
     return tf.reduce_sum(weights[..., None] * tf.abs(x - y), axis=[1, 2, 3])
 
 
 def perceptual_loss(logits):
     """Eq. 5 per image: log(1 − D(x)) = −softplus(ℓ) from D's logit ℓ, shape (N,)."""
-    import tensorflow as tf
-
     return -tf.nn.softplus(tf.reshape(logits, [-1]))
 
 

@@ -11,6 +11,8 @@ import numpy as np
 
 from .errors import InputError, check_range
 
+__all__ = ["METRICS", "image_metrics", "mean_metrics", "psnr_from_mse", "to_255"]
+
 METRICS = ("MAE", "MSE", "PSNR", "MSSIM")
 # Gaussian σ = 1.5 gives an 11×11 window; like Wang et al.'s code, SSIM is averaged over the
 # windows that lie inside the image, i.e. away from a 5-pixel border.

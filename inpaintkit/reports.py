@@ -23,6 +23,14 @@ from .metrics import METRICS, mean_metrics
 from .shortcomings import MEASURES, before_after
 from .storage import atomic_write_text
 
+__all__ = ["BASELINES", "DELTA_FORMATS", "PAPER_TABLE1", "PAPER_TABLE2", "README_END", "README_START", "STAGES",
+           "baseline_maes", "baselines_markdown", "batch_files", "block_markers", "bootstrap_ci", "by_pattern",
+           "check_record_target", "collect", "consistency_markdown", "deltas_markdown", "effect_size_summary",
+           "effect_sizes", "findings_markdown", "hole_only_ratio", "interval_cell", "load_results", "paste_block",
+           "paste_summary", "read_batch", "read_block", "record_block", "refinement_changes", "relative_change",
+           "rows_csv", "shortcomings_markdown", "summary_markdown", "table1_deltas_markdown", "table1_markdown",
+           "table2_deltas_markdown", "table2_markdown", "write_reports"]
+
 # Table 1 and Table 2 of the paper: (MAE, MSE, PSNR, MSSIM), before → after refinement.
 PAPER_TABLE1 = {
     1: ((16.20, 777.16, 19.23, 0.8760), (14.04, 626.17, 20.16, 0.8921)),
@@ -502,11 +510,9 @@ def record_block(readme, name: str, text: str) -> None:
     atomic_write_text(readme, paste_block(readme.read_text(), text, *block_markers(name), where=str(readme)))
 
 
-RESULTS = Path(__file__).resolve().parents[1] / "results" / "eval"
-
-
-def load_results(out=RESULTS) -> dict:
-    """The committed evaluation run (rows, settings, tables) or an empty one if none exists yet."""
+def load_results(out) -> dict:
+    """An evaluation run's folder (rows, settings, tables), or an empty run if none exists there yet
+    (the repository's committed run is ``results/eval``)."""
     out = Path(out)
     if not (out / "settings.json").exists():
         return {"rows": [], "settings": None, "table1": "", "table2": "", "shortcomings": "", "baselines": "",
@@ -518,82 +524,3 @@ def load_results(out=RESULTS) -> dict:
     for name in ("table1", "table2", "shortcomings", "baselines"):
         run[name] = (out / f"{name}.md").read_text() if (out / f"{name}.md").exists() else ""
     return run
-
-
-GENERATOR_CHECK = RESULTS.parent / "generator_check.json"
-
-
-def _image_mae(rows, stage: str) -> np.ndarray:
-    return np.array([float(r[f"{stage}_image_MAE"]) for r in rows])
-
-
-def _rounded(values) -> list[float]:
-    return [round(v, 3) for v in values]
-
-
-def generator_comparison(shipped_rows, candidate_rows) -> dict:
-    """Does a better generator make refinement gain more? (the README's hypothesis, issue 12)
-
-    Per pattern, on the faces both evaluation runs have: each generator's whole-image MAE before
-    and after refinement, and two paired differences (candidate − shipped, 95 % bootstrap
-    interval): of the inpainting stage's MAE, and of refinement's change of MAE (negative:
-    refinement gains more with the candidate). A candidate face that the shipped run lacks, or
-    holds under another file, is an error: the pairs would not be the same faces."""
-    shipped = {(int(r["pattern"]), int(r["index"])): r for r in shipped_rows}
-    result = {}
-    for number in sorted({int(r["pattern"]) for r in candidate_rows}):
-        ours = sorted((r for r in candidate_rows if int(r["pattern"]) == number), key=lambda r: int(r["index"]))
-        theirs = []
-        for row in ours:
-            match = shipped.get((number, int(row["index"])))
-            if match is None or match["file"] != row["file"]:
-                raise InputError(f"face {row['index']} of pattern {number} ({row['file']}) is not in the "
-                                 "committed evaluation: the two runs do not cover the same faces")
-            theirs.append(match)
-        entry = {"n": len(ours)}
-        for label, rows in (("shipped", theirs), ("candidate", ours)):
-            before, after = _image_mae(rows, "before"), _image_mae(rows, "after")
-            means = float(before.mean()), float(after.mean())
-            entry[label] = {"before": round(means[0], 3), "after": round(means[1], 3),
-                            "relative": round(relative_change(means), 2)}
-        gains = [_image_mae(rows, "after") - _image_mae(rows, "before") for rows in (theirs, ours)]
-        fills = [_image_mae(rows, "before") for rows in (theirs, ours)]
-        entry["inpainting_difference"] = _rounded(bootstrap_ci(*fills))
-        entry["refinement_difference"] = _rounded(bootstrap_ci(*gains))
-        result[number] = entry
-    return result
-
-
-def generator_comparison_markdown(record: dict) -> str:
-    """The account of :func:`generator_comparison` in the model card and notebook 06, from the
-    record ``scripts/compare_generators.py`` writes, with a verdict computed from it."""
-    lines = [f"{record['candidate']} against the shipped G on {record['faces']}, {record['steps']} + "
-             f"{record['steps']} steps, seed {record['seed']}: each face has the same hole and starting z under "
-             "both generators. Whole-image MAE (0–255), mean over the faces; differences are candidate − "
-             "shipped, per face, with a 95 % paired bootstrap interval:", "",
-             "| pattern | n | shipped G: before → after (change) | candidate: before → after (change) | "
-             "inpainting MAE difference | refinement's ΔMAE difference |",
-             "| --- | --- | --- | --- | --- | --- |"]
-    patterns = sorted(record["patterns"].items(), key=lambda item: int(item[0]))
-    for number, entry in patterns:
-        cells = [f"{entry[g]['before']:.2f} → {entry[g]['after']:.2f} ({entry[g]['relative']:+.1f} %)"
-                 for g in ("shipped", "candidate")]
-        cells += [interval_cell(entry[name]) for name in ("inpainting_difference", "refinement_difference")]
-        lines.append(f"| ({number}) {pattern(int(number)).key} | {entry['n']} | " + " | ".join(cells) + " |")
-    count = len(patterns)
-    better_fill = sum(e["inpainting_difference"][2] < 0 for _, e in patterns)
-    larger_gain = sum(e["refinement_difference"][2] < 0 for _, e in patterns)
-    smaller_gain = sum(e["refinement_difference"][1] > 0 for _, e in patterns)
-    spans = {g: sorted(e[g]["relative"] for _, e in patterns) for g in ("shipped", "candidate")}
-    lines += ["", f"The candidate's fill is better (an interval below zero) on {better_fill} of {count} patterns. "
-              f"Refinement changes MAE by {spans['candidate'][0]:+.1f} to {spans['candidate'][-1]:+.1f} % with the "
-              f"candidate, against {spans['shipped'][0]:+.1f} to {spans['shipped'][-1]:+.1f} % with the shipped G; "
-              f"its gain is larger with the candidate, with an interval that excludes zero, on {larger_gain} of "
-              f"{count} patterns, and smaller on {smaller_gain}."]
-    return "\n".join(lines) + "\n"
-
-
-def load_generator_check(path=GENERATOR_CHECK) -> dict | None:
-    """The committed record of ``scripts/compare_generators.py``, or None if there is none."""
-    path = Path(path)
-    return json.loads(path.read_text()) if path.exists() else None

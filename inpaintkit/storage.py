@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+__all__ = ["atomic_path", "atomic_write_text", "new_folder_beside", "recover_folder", "sha256_file", "swap_folder"]
 
 
 @contextmanager
@@ -48,3 +51,39 @@ def sha256_file(path: str | os.PathLike) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _old_copy(target: Path) -> Path:
+    return target.parent / f".{target.name}.old"
+
+
+def swap_folder(new: str | os.PathLike, target: str | os.PathLike) -> None:
+    """Put the folder ``new`` in the place of ``target`` as a whole (a set of files that belongs
+    together: weights and their manifest). ``target`` is first renamed aside, then ``new`` renamed
+    in, then the old copy removed; a kill between the two renames leaves the old copy, which
+    :func:`recover_folder` puts back, so a reader never sees new weights beside an old manifest."""
+    new, target = Path(new), Path(target)
+    old = _old_copy(target)
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def recover_folder(target: str | os.PathLike) -> bool:
+    """Undo a :func:`swap_folder` killed between its two renames; True if something was put back."""
+    target = Path(target)
+    old = _old_copy(target)
+    if not target.exists() and old.exists():
+        os.replace(old, target)
+        return True
+    return False
+
+
+def new_folder_beside(target: str | os.PathLike) -> Path:
+    """An empty hidden folder beside ``target`` (same file system, so :func:`swap_folder` is a rename)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
