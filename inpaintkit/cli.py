@@ -246,7 +246,7 @@ def _evaluate(args) -> int:
             print(f"shard {shard[0]}/{shard[1]} done; when every shard is, run again with --report-only")
             return 0
     evaluate_baselines(faces, args.out, patterns=patterns, seed=args.seed)
-    run = write_reports(args.out)
+    run = write_reports(args.out, beside=args.beside)
     print(f"{len(run['rows'])} rows; tables in {Path(args.out) / 'table1.md'} and table2.md")
     print((Path(args.out) / "table1.md").read_text())
     if args.readme:
@@ -341,6 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also copy summary.md between the results markers of this README")
     p.add_argument("--report-only", action="store_true",
                    help="write the tables from the batches finished so far, run nothing new")
+    p.add_argument("--beside", default=None, metavar="DIR",
+                   help="a run of the same faces at a cheaper budget: its price goes into summary.md")
     p.add_argument("--shard", default=None,
                    help="i/n: compute only this process's share of the batches (then --report-only)")
     p.add_argument("--precision", default="float32", help="float32 (default) or mixed_bfloat16")

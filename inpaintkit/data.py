@@ -25,10 +25,10 @@ from ._tf import tf
 from .errors import InputError
 from .storage import atomic_path
 
-__all__ = ["_SAMPLE_CACHE", "EVALUATION_FACES", "FACE_BOX", "IMAGE_FOLDER", "IMAGE_SIZE",
+__all__ = ["EVALUATION_FACES", "FACE_BOX", "IMAGE_FOLDER", "IMAGE_SIZE",
            "ORIGINAL_SIZE", "PARTITION_FILE", "PARTITIONS", "PORTRAITS_DIR", "celeba_root", "DataError",
-           "decode_files", "example_raw_image", "frame_face", "full_size_mask", "list_images",
-           "load_celeba", "load_celeba_named", "load_faces", "LoadReport", "read_rgb", "resample_square",
+           "decode_files", "example_raw_image", "frame_face", "list_images",
+           "load_celeba", "load_celeba_named", "load_faces", "LoadReport", "portrait_ids", "read_rgb", "resample_square",
            "sample_faces", "sample_photo", "to_uint8", "to_unit_range", "train_dataset", "tuning_faces",
            "tuning_faces_named"]
 
@@ -357,6 +357,11 @@ def _portraits() -> list[dict]:
     return json.loads(manifest.read_text())["faces"]
 
 
+def portrait_ids() -> list[str]:
+    """The built-in portraits' ids (Bioguide ids, e.g. ``A000014``), in the order of :func:`sample_faces`."""
+    return [entry["id"] for entry in _portraits()]
+
+
 _SAMPLE_CACHE: dict[int, np.ndarray] = {}
 
 
@@ -364,7 +369,7 @@ def sample_faces(count: int | None = None) -> np.ndarray:
     """The built-in faces: a few dozen public-domain official portraits (``inpaintkit/portraits/``,
     source and licence in its README), each framed like CelebA by :mod:`inpaintkit.faces`.
 
-    The face boxes were found once by ``scripts/make_builtin_faces.py`` and are stored in the
+    The face boxes were found once by ``tools/make_builtin_faces.py`` and are stored in the
     manifest, so loading only cuts and resizes. More faces than shipped repeat them in order.
     """
     entries = _portraits()
@@ -471,18 +476,3 @@ def tuning_faces_named(root: Path | str, count: int) -> tuple[np.ndarray, list[s
 def tuning_faces(root: Path | str, count: int) -> np.ndarray:
     """:func:`tuning_faces_named` without the names."""
     return tuning_faces_named(root, count)[0]
-
-
-def full_size_mask(files: list[Path]) -> np.ndarray:
-    """True for files stored at CelebA's full 178×218 (or larger); False for scaled-down copies,
-    whose 108-px face box has to be upsampled to 64×64. Reads only the image headers."""
-    from PIL import Image
-
-    def width(path: Path) -> int:
-        try:
-            with Image.open(path) as image:
-                return image.size[0]
-        except OSError:
-            return 0
-
-    return np.array([width(path) >= ORIGINAL_SIZE[0] for path in files], dtype=bool)

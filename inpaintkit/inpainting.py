@@ -157,19 +157,38 @@ def optimize_latent(G, D, loss_fn: LossFn, count: int, *, steps: int, z0=None, s
                     learning_rate: float | Callable = LEARNING_RATE, beta_1: float = BETA_1, beta_2: float = BETA_2,
                     loss_args: tuple = (), snapshot_every: int | None = None, keep_z_at: Iterable[int] = (),
                     progress: bool = True, desc: str = "optimising z") -> LatentResult:
-    """Minimise Σₙ loss_fn(G(z), D(G(z)))ₙ over z with Adam, clipping z to [−1, 1] after each step (Eq. 2).
+    """Minimise Σₙ loss_fn(G(z), D(G(z)))ₙ over z with Adam, clipping z to [−1, 1] after each step.
 
-    ``loss_fn(x, logits, *loss_args)`` gets the generated images x = G(z) (N, 64, 64, 3), D's
-    logits on them (N, 1) and ``loss_args`` (tensors, passed to the compiled step as arguments so
-    a module-level loss_fn is compiled once for every batch). It returns one loss per image (N,),
-    or a dict of (N,) tensors with the objective under ``"loss"``; the other entries are traced
-    into ``LatentResult.parts``.
+    Parameters
+    ----------
+    G, D : the generator and discriminator; both run with ``training=False``.
+    loss_fn : callable
+        ``loss_fn(x, logits, *loss_args)`` gets x = G(z) (N, 64, 64, 3), D's logits on it (N, 1)
+        and ``loss_args``; it returns one loss per image (N,), or a dict of (N,) tensors with the
+        objective under ``"loss"`` (the other entries are traced into ``LatentResult.parts``).
+    count : int, the number of images N.
+    steps : int
+        Adam steps (the paper: 1500; the budgets of :mod:`inpaintkit.config` choose it at the front).
+    z0 : array (N, 100), optional
+        The starting codes; else a draw from U[−1, 1] by ``seed``.
+    learning_rate : float or schedule
+        Adam's step on z (the paper: 0.003), or a schedule called as ``rate(index, steps)``
+        (:class:`Geometric`, :func:`step_sizes`).
+    beta_1, beta_2 : Adam's decay rates (the paper: 0.5, 0.9).
+    loss_args : tuple of arrays
+        Passed to the compiled step as arguments, so a module-level ``loss_fn`` is traced once
+        for every later batch.
+    snapshot_every : int, optional, G(z) every so many steps (``LatentResult.snapshots``).
+    keep_z_at : steps after which z is kept (the 1500-step result inside a 3000-step run).
 
-    ``steps``: Adam steps (the paper: 1500; the budgets of :mod:`inpaintkit.config` choose it at
-    the front). ``z0`` (N, 100) or a draw from U[−1, 1] by ``seed``. ``keep_z_at``: steps after
-    which z is recorded (the 1500-step result inside a 3000-step run). ``snapshot_every``: G(z)
-    every so many steps. ``learning_rate``: Adam's step on z (the paper: 0.003), or a schedule
-    (:func:`step_sizes`).
+    Returns
+    -------
+    LatentResult
+        The final z and G(z), the per-image losses before each step, snapshots, kept z.
+
+    References
+    ----------
+    The paper's Eq. 2 (§1.2); Kingma and Ba, Adam, Algorithm 1 (written out in the compiled step).
     """
     steps = check_count("steps", steps)
     keep = _check_records(steps, keep_z_at, snapshot_every)

@@ -24,7 +24,7 @@ from .shortcomings import MEASURES, before_after
 from .storage import atomic_write_text
 
 __all__ = ["BASELINES", "DELTA_FORMATS", "PAPER_TABLE1", "PAPER_TABLE2", "README_END", "README_START", "STAGES",
-           "baseline_maes", "baselines_markdown", "batch_files", "block_markers", "bootstrap_ci", "by_pattern",
+           "baseline_maes", "baselines_markdown", "batch_files", "block_markers", "budget_price_markdown", "bootstrap_ci", "by_pattern",
            "check_record_target", "collect", "consistency_markdown", "deltas_markdown", "effect_size_summary",
            "effect_sizes", "findings_markdown", "hole_only_ratio", "interval_cell", "load_results", "paste_block",
            "paste_summary", "read_batch", "read_block", "record_block", "refinement_changes", "relative_change",
@@ -351,8 +351,10 @@ def rows_csv(rows) -> str:
     return buffer.getvalue()
 
 
-def write_reports(out) -> dict:
-    """Write per_image.csv, table1.md, table2.md beside the batches; return the collected run."""
+def write_reports(out, beside=None) -> dict:
+    """Write per_image.csv, table1.md, table2.md beside the batches; return the collected run.
+    ``beside``: the folder of a run at a cheaper budget on the same faces, whose price goes into
+    summary.md (:func:`budget_price_markdown`)."""
     out = Path(out)
     run = collect(out)
     rows = run["rows"]
@@ -375,7 +377,11 @@ def write_reports(out) -> dict:
                           baselines_markdown(baselines, rows) + "\n")
     atomic_write_text(out / "shortcomings.md", "# The §1.4 measures, before → after refinement\n\n" + note +
                       shortcomings_markdown(rows) + "\n")
-    atomic_write_text(out / "summary.md", summary_markdown(rows, settings, run["seconds"], baselines))
+    cheaper = None
+    if beside is not None:
+        other = collect(beside)
+        cheaper = (other["rows"], json.loads((Path(beside) / "settings.json").read_text()), other["seconds"])
+    atomic_write_text(out / "summary.md", summary_markdown(rows, settings, run["seconds"], baselines, cheaper))
     return run
 
 
@@ -453,17 +459,54 @@ README_START = "<!-- results:start: copied from results/eval/summary.md -->"
 README_END = "<!-- results:end -->"
 
 
-def summary_markdown(rows, settings: dict, seconds: float, baselines: dict | None = None) -> str:
-    """The README's block of results: run settings, Table 1 and Table 2 (whole image), and the
-    key numbers of :func:`findings_markdown`."""
+def budget_price_markdown(rows, other_rows, settings: dict, other_settings: dict) -> str:
+    """What a cheaper budget costs, face by face: the same faces, holes and starting z run at two
+    budgets (``rows`` the reference, ``other_rows`` the cheaper one); per pattern the hole and the
+    whole-image MAE after refinement under each, their relative change, and the compute per face.
+    A face of ``other_rows`` that the reference lacks (or holds under another file) is an error."""
+    reference = {(int(r["pattern"]), int(r["index"])): r for r in rows}
+    lines = ["| pattern | n | hole MAE: reference → cheaper | change | whole-image MAE: reference → cheaper | change |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for which, sub in by_pattern(other_rows).items():
+        pairs = []
+        for row in sub:
+            match = reference.get((which, int(row["index"])))
+            if match is None or match["file"] != row["file"]:
+                raise InputError(f"face {row['index']} of pattern {which} ({row['file']}) is not in the reference "
+                                 "run: the two runs do not cover the same faces")
+            pairs.append((match, row))
+        cells = []
+        for region in ("missing", "image"):
+            before = float(np.mean([a[f"after_{region}_MAE"] for a, _ in pairs]))
+            after = float(np.mean([b[f"after_{region}_MAE"] for _, b in pairs]))
+            cells += [f"{before:.2f} → {after:.2f}", f"{relative_change((before, after)):+.1f} %"]
+        lines.append(f"| ({which}) {pattern(which).key} | {len(pairs)} | " + " | ".join(cells) + " |")
+
+    def budget(s: dict) -> str:
+        return f"{s['steps']} + {s['refine_steps']} steps at Adam step {s.get('learning_rate', 0.003):g}"
+
+    return (f"The same faces, holes and starting z at the reference budget ({budget(settings)}) and a cheaper one "
+            f"({budget(other_settings)}); MAE after refinement, 0–255, mean over the faces:\n\n" + "\n".join(lines) + "\n")
+
+
+def summary_markdown(rows, settings: dict, seconds: float, baselines: dict | None = None,
+                     cheaper: tuple[list, dict, float] | None = None) -> str:
+    """The README's block of results: run settings, Table 1 and Table 2 (whole image), the key
+    numbers of :func:`findings_markdown`, and with ``cheaper`` (rows, settings and compute time
+    of a run at a cheaper budget on the same faces) its price (:func:`budget_price_markdown`)."""
     counts = ", ".join(f"({w}) {len(sub)}" for w, sub in by_pattern(rows).items())
     findings = findings_markdown(rows, baselines)
-    return (f"Faces per pattern: {counts}; {settings['steps']} inpainting + {settings['refine_steps']} "
+    text = (f"Faces per pattern: {counts}; {settings['steps']} inpainting + {settings['refine_steps']} "
             f"refinement steps,\nthe paper's µ, refinement from a {settings['refine_init']} z, seed "
             f"{settings['seed']}; {seconds / 3600:.1f} h of compute on 2 CPU cores.\n\n"
             "**Table 1** (whole image, 0–255; Δ = after − before, mean and 95 % paired bootstrap interval):\n\n"
             f"{table1_markdown(rows)}\n\n**Table 2** (centre pattern):\n\n{table2_markdown(rows)}\n"
             + (f"\n**Key numbers** (computed from the same run):\n\n{findings}" if findings else ""))
+    if cheaper is not None:
+        other_rows, other_settings, other_seconds = cheaper
+        text += (f"\n**The price of the lab budget** ({other_seconds / 3600:.1f} h of compute against "
+                 f"{seconds / 3600:.1f} h):\n\n{budget_price_markdown(rows, other_rows, settings, other_settings)}")
+    return text
 
 
 def paste_summary(readme_text: str, summary: str) -> str:

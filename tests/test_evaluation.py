@@ -266,3 +266,21 @@ def test_refinement_changes_are_after_minus_before_per_pattern():
     assert changes[1]["PSNR"] > 0 and changes[6]["MAE"] == 0 and changes[6]["MSSIM"] == 0
 
 
+
+
+def _rows(pattern: int, files, hole, image):
+    return [{"pattern": pattern, "index": i, "file": f, "after_missing_MAE": h, "after_image_MAE": w}
+            for i, (f, h, w) in enumerate(zip(files, hole, image))]
+
+
+def test_the_price_of_a_cheaper_budget_pairs_each_face_with_itself():
+    paper = _rows(1, ["a.jpg", "b.jpg"], [20.0, 30.0], [5.0, 7.0]) + _rows(6, ["a.jpg"], [10.0], [6.0])
+    lab = _rows(1, ["a.jpg", "b.jpg"], [21.0, 30.0], [5.0, 7.4])
+    settings = {"steps": 1500, "refine_steps": 1500}
+    text = reports.budget_price_markdown(paper, lab, settings, {"steps": 300, "refine_steps": 300,
+                                                                "learning_rate": 0.01})
+    assert "1500 + 1500 steps at Adam step 0.003" in text and "300 + 300 steps at Adam step 0.01" in text
+    assert "| (1) random_square | 2 | 25.00 → 25.50 | +2.0 % | 6.00 → 6.20 | +3.3 % |" in text
+    assert "(6)" not in text  # only the patterns both runs hold
+    with pytest.raises(InputError, match="not in the reference run"):
+        reports.budget_price_markdown(paper, _rows(1, ["c.jpg"], [1.0], [1.0]), settings, settings)

@@ -162,7 +162,7 @@ Reproduce (resumable: the same command with `--resume`):
 ```bash
 python -m inpaintkit train --out RUN1 --epochs 25 --seed 0                      # stage 1
 python tools/export_weights.py --run RUN1                                         # ships it
-python -m inpaintkit train --out RUN2 --init shipped --flip --epochs 90 --tuning 128 --max-steps {meta['step']}
+python -m inpaintkit train --out RUN2 --init shipped --flip --epochs 100 --tuning 128 --max-steps {meta['step']}
 python tools/export_weights.py --run RUN2                                         # stage 2, this one
 ```
 """
