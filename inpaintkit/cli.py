@@ -29,6 +29,7 @@ from .metrics import image_metrics
 from .pipeline import fig8
 from .reports import paste_summary, read_settings, write_reports
 from .storage import atomic_path, atomic_write_text, check_writable, describe_os_error, writer_lock
+from .training import NEED_BYTES as TRAIN_NEEDS
 from .training import TrainConfig, TrainingDiverged, train
 from .weights_io import WeightsError, load_pretrained, load_weights, weights_fingerprint
 
@@ -99,7 +100,7 @@ def _train(args) -> int:
     settings = train_settings(args, data)
     out = Path(args.out)
     with writer_lock(out, args.command_line):
-        check_writable(out, need_bytes=64 << 20)  # room for a checkpoint (G, D, Adam, EMA: ~30 MB)
+        check_writable(out, need_bytes=TRAIN_NEEDS)  # room for checkpoints, before the faces are decoded
         config.seed_everything(args.seed)
         images = load_celeba(data, "train")
         print(f"training on {len(images)} faces of the train partition of {data}")
@@ -221,7 +222,10 @@ def _read_summary(out: Path) -> dict:
             return summary
     except (OSError, ValueError):
         pass
-    aside = out / f"{SUMMARY}.damaged"
+    aside, number = out / f"{SUMMARY}.damaged", 1
+    while aside.exists():  # never over an earlier damaged copy
+        number += 1
+        aside = out / f"{SUMMARY}.damaged-{number}"
     path.replace(aside)
     print(f"note: {path} was damaged; kept as {aside.name} and rebuilt from the photo records")
     return {}
@@ -243,7 +247,7 @@ def _recover_records(out: Path) -> None:
     missing = {name: record for name, record in records.items() if name not in summary}
     if missing:
         print(f"note: {len(missing)} photo record(s) of {out} were missing from {SUMMARY} (written before an "
-              "interrupt); merged back in")
+              "interrupt, or the summary was damaged); merged back in")
         _merge_summary(out, missing)
 
 
@@ -492,7 +496,8 @@ def _figures(args) -> int:
     parts = FIGURE_PARTS if args.only is None else tuple(part.strip() for part in args.only.split(","))
     unknown = sorted(set(parts) - set(FIGURE_PARTS))
     if unknown:
-        raise InputError(f"--only {args.only}: unknown part(s) {', '.join(unknown)}; choose from {', '.join(FIGURE_PARTS)}")
+        raise InputError(f"--only {args.only}: unknown figure part(s) {', '.join(unknown)}; choose from "
+                         f"{', '.join(FIGURE_PARTS)}")
     steps, count = check_count("--steps", args.steps), check_count("--celeba-count", args.celeba_count)
     out = Path(args.out)
     with writer_lock(out, args.command_line):
@@ -504,7 +509,7 @@ def _figures(args) -> int:
 
 def _add_budget_flags(parser, steps_help: str) -> None:
     """``--budget``, ``--paper``, ``--steps`` and ``--precision`` of the commands that inpaint."""
-    parser.add_argument("--budget", default=None, choices=tuple(config.BUDGETS),
+    parser.add_argument("--budget", default=None, type=str.lower, choices=tuple(config.BUDGETS),
                         help="fast, lab or paper (default: $INPAINTKIT_BUDGET, else lab)")
     parser.add_argument("--paper", action="store_true", help="the paper's budget: 1500 + 1500 steps at 0.003")
     parser.add_argument("--steps", type=int, default=None, help=steps_help)
@@ -513,9 +518,16 @@ def _add_budget_flags(parser, steps_help: str) -> None:
                              "(slower on CPUs without bf16 units)")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the kit's one-line errors: ``inpaintkit CMD: error: …`` and exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command's flags (``main`` runs the one chosen)."""
-    parser = argparse.ArgumentParser(prog="inpaintkit", description=__doc__)
+    parser = _Parser(prog="inpaintkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("train", help="train the DCGAN on CelebA's train partition (§3.2)")
@@ -568,7 +580,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="validation (default) or test: held-out faces (any case; train is refused)")
     p.add_argument("--n", type=int, default=None, help="faces per pattern (default 100)")
     p.add_argument("--patterns", default=None, help="hole patterns (default 1-6)")
-    p.add_argument("--budget", default=None, choices=tuple(config.BUDGETS),
+    p.add_argument("--budget", default=None, type=str.lower, choices=tuple(config.BUDGETS),
                    help="steps and Adam step of both stages (default: the paper's 1500 + 1500 at 0.003)")
     p.add_argument("--steps", type=int, default=None, help="inpainting steps (default: the budget's)")
     p.add_argument("--refine-steps", type=int, default=None, help="refinement steps (default: --steps)")

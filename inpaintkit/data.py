@@ -25,9 +25,9 @@ from ._tf import tf
 from .errors import InputError
 from .storage import atomic_path
 
-__all__ = ["_SAMPLE_CACHE", "EVALUATION_FACES", "FACE_BOX", "IMAGE_FOLDER", "IMAGE_SIZE",
-           "ORIGINAL_SIZE", "PARTITION_FILE", "PARTITIONS", "HELD_OUT", "evaluation_partition", "PORTRAITS_DIR", "celeba_root", "DataError",
-           "decode_files", "example_raw_image", "frame_face", "full_size_mask", "list_images",
+__all__ = ["_SAMPLE_CACHE", "EVALUATION_FACES", "FACE_BOX", "IMAGE_FOLDER", "IMAGE_SIZE", "ORIGINAL_SIZE",
+           "PARTITION_FILE", "PARTITIONS", "HELD_OUT", "evaluation_partition", "PORTRAITS_DIR", "celeba_root",
+           "DataError", "decode_files", "example_raw_image", "frame_face", "full_size_mask", "list_images",
            "load_celeba", "load_celeba_named", "load_faces", "LoadReport", "read_rgb", "resample_square",
            "sample_faces", "sample_photo", "to_uint8", "to_unit_range", "train_dataset", "tuning_faces",
            "tuning_faces_named"]
@@ -174,7 +174,8 @@ def evaluation_partition(partition: str) -> str:
     if name in HELD_OUT:
         return name
     why = "it holds the faces the generator was trained on" if name in ("train", "all") else "no such partition"
-    raise DataError(f"--partition {partition!r}: evaluate on held-out faces, {' or '.join(HELD_OUT)} ({why})")
+    raise DataError(f"--partition {partition!r}: evaluate on held-out faces, {' or '.join(HELD_OUT)}, never train "
+                    f"({why})")
 
 
 def celeba_root(required: bool = False) -> Path | None:

@@ -41,9 +41,9 @@ from .shortcomings import shortcoming_measures
 from .storage import atomic_create_text, atomic_write_text, check_writable, writer_lock
 from .weights_io import load_pretrained, weights_fingerprint
 
-__all__ = ["baseline_fills", "batch_file", "check_batch_names", "evaluate",
-           "evaluate_baselines", "faces_fingerprint", "image_seed", "initial_z", "made_with_shipped_weights",
-           "masks_for", "parse_shard", "run_batch", "run_settings", "shard_role"]
+__all__ = ["baseline_fills", "batch_file", "check_batch_names", "evaluate", "evaluate_baselines", "faces_fingerprint",
+           "image_seed", "initial_z", "made_with_shipped_weights", "masks_for", "parse_shard", "run_batch",
+           "run_settings", "shard_role"]
 
 
 def image_seed(seed: int, which: int, index: int) -> list[int]:
@@ -246,8 +246,8 @@ def _resume_or_start(out: Path, settings: dict, names) -> None:
     if saved.get("weights") != settings["weights"]:
         # Resuming would silently mix two generators' batches in one table.
         raise InputError(f"{out} holds a run made with other weights (G and D sha256 "
-                         f"{str(saved.get('weights', 'not recorded'))[:16]}…, these are {settings['weights'][:16]}…): "
-                         "pick another --out, or delete it to evaluate these weights")
+                         f"{str(saved.get('weights', 'not recorded'))[:16]}…, these are "
+                         f"{settings['weights'][:16]}…): pick another --out, or delete it to evaluate these weights")
     differ = settings_differences(saved, settings)
     if differ:
         raise InputError(f"{out} holds a run with other settings ({'; '.join(differ)}); resume it with its own "

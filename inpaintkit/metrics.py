@@ -31,7 +31,8 @@ def psnr_from_mse(mse) -> np.ndarray:
     """PSNR = 10·log₁₀(255² / MSE); infinite for MSE = 0. A negative or NaN MSE is refused."""
     mse = np.asarray(mse, dtype=np.float64)
     if np.any(np.isnan(mse)) or np.any(mse < 0):
-        raise InputError(f"an MSE must be a number ≥ 0, got {mse if mse.ndim == 0 else mse[np.isnan(mse) | (mse < 0)][:3]}")
+        bad = mse if mse.ndim == 0 else mse[np.isnan(mse) | (mse < 0)][:3]
+        raise InputError(f"an MSE must be a number ≥ 0, got {bad}")
     with np.errstate(divide="ignore"):
         return 10.0 * np.log10(255.0 ** 2 / mse)
 

@@ -23,13 +23,14 @@ from .metrics import METRICS, mean_metrics
 from .shortcomings import MEASURES, before_after
 from .storage import atomic_write_text
 
-__all__ = ["BASELINES", "BEFORE_THE_KEY", "DELTA_FORMATS", "NOTE_KEYS", "RUN_KEYS", "SCHEMA", "PAPER_TABLE1", "PAPER_TABLE2", "README_END", "README_START", "STAGES",
-           "baseline_maes", "baselines_markdown", "batch_files", "block_markers", "bootstrap_ci", "by_pattern",
-           "check_record_target", "collect", "consistency_markdown", "deltas_markdown", "effect_size_summary",
-           "effect_sizes", "findings_markdown", "hole_only_ratio", "interval_cell", "load_results", "paste_block",
-           "paste_summary", "baselines_match", "read_baselines", "read_batch", "read_block", "read_settings", "record_block", "refinement_changes", "relative_change",
-           "rows_csv", "settings_differences", "shortcomings_markdown", "summary_markdown", "table1_deltas_markdown", "table1_markdown",
-           "table2_deltas_markdown", "table2_markdown", "write_reports"]
+__all__ = ["BASELINES", "BEFORE_THE_KEY", "DELTA_FORMATS", "NOTE_KEYS", "RUN_KEYS", "SCHEMA", "PAPER_TABLE1",
+           "PAPER_TABLE2", "README_END", "README_START", "STAGES", "baseline_maes", "baselines_markdown",
+           "batch_files", "block_markers", "bootstrap_ci", "by_pattern", "check_record_target", "collect",
+           "consistency_markdown", "deltas_markdown", "effect_size_summary", "effect_sizes", "findings_markdown",
+           "hole_only_ratio", "interval_cell", "load_results", "paste_block", "paste_summary", "baselines_match",
+           "read_baselines", "read_batch", "read_block", "read_settings", "record_block", "refinement_changes",
+           "relative_change", "rows_csv", "settings_differences", "shortcomings_markdown", "summary_markdown",
+           "table1_deltas_markdown", "table1_markdown", "table2_deltas_markdown", "table2_markdown", "write_reports"]
 
 # Table 1 and Table 2 of the paper: (MAE, MSE, PSNR, MSSIM), before → after refinement.
 PAPER_TABLE1 = {

@@ -28,9 +28,8 @@ from typing import Iterator
 from .errors import InputError
 
 __all__ = ["LOCK_NAME", "FolderBusy", "StorageError", "atomic_create_text", "atomic_path", "atomic_write_text",
-           "check_writable",
-           "describe_os_error", "new_folder_beside", "read_lock", "recover_folder", "sha256_file", "storage_error",
-           "swap_folder", "writer_lock"]
+           "check_writable", "describe_os_error", "new_folder_beside", "read_lock", "recover_folder", "sha256_file",
+           "storage_error", "swap_folder", "writer_lock"]
 
 
 class StorageError(InputError, PermissionError):
@@ -335,14 +334,18 @@ def _acquire(folder: Path, path: Path, command: str) -> int:
         if same:
             break
         os.close(fd)  # the previous writer removed the file between our open and lock: again
-    left = _read_fd(fd)
+    try:
+        left = _read_fd(fd)
+        record = {"pid": os.getpid(), "host": socket.gethostname(), "user": _user(), "command": command,
+                  "started": time.time()}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(record).encode(), 0)
+    except BaseException:
+        _release(fd, path)  # e.g. a full disk: no half-made lock is left behind
+        raise
     if left:  # a writer that ends removes its lock file: this one's writer died
         what = "a damaged lock file" if left.get("damaged") else f"the lock of {_describe_writer(left)}"
         print(f"note: {folder}: took over {what}; that process is no longer running")
-    record = {"pid": os.getpid(), "host": socket.gethostname(), "user": _user(), "command": command,
-              "started": time.time()}
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, json.dumps(record).encode(), 0)
     return fd
 
 

@@ -34,7 +34,7 @@ from .metrics import image_metrics
 from .storage import StorageError, atomic_write_text, check_writable, describe_os_error, writer_lock
 from .weights_io import LICENCE, WEIGHTS_DIR, export_weights, load_weights
 
-__all__ = ["STRATEGIES", "TRAIN_INITS", "DCGANTrainer", "TrainConfig", "TrainingDiverged", "heldout_fit",
+__all__ = ["NEED_BYTES", "STRATEGIES", "TRAIN_INITS", "DCGANTrainer", "TrainConfig", "TrainingDiverged", "heldout_fit",
            "make_strategy", "train"]
 
 TRAIN_INITS = ("scratch", "shipped")
@@ -417,7 +417,14 @@ class _Tuning:
         self.faces, self.every, self.steps, self.trainer = faces, every, steps, trainer
         self.seed = trainer.config.seed
         self.log_file, self.best_dir = out / "tuning.json", out / "best"
-        self.log = json.loads(self.log_file.read_text()) if self.log_file.exists() else []
+        try:
+            self.log = json.loads(self.log_file.read_text()) if self.log_file.exists() else []
+            if not isinstance(self.log, list) or not all(isinstance(r, dict) and "step" in r and "best_mse" in r
+                                                         for r in self.log):
+                raise ValueError("not a list of tuning rows")
+        except (ValueError, UnicodeDecodeError) as error:
+            raise InputError(f"{self.log_file} is damaged ({error}): restore it, or move it away to measure "
+                             "the tuning fits again") from None
 
     def best(self) -> dict | None:
         return min(self.log, key=lambda row: row["best_mse"]) if self.log else None

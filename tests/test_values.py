@@ -203,7 +203,7 @@ BAD_FLAGS = [
     (["figures", "--steps", "0"], "--steps must be a whole number of at least 1, got 0"),
     (["figures", "--celeba-count", "0"], "--celeba-count must be a whole number of at least 1, got 0"),
     (["figures", "--seed", "-1"], "--seed must be a whole number from 0"),
-    (["figures", "--only", "patterns,bogus"], "--only patterns,bogus: unknown part(s) bogus"),
+    (["figures", "--only", "patterns,bogus"], "--only patterns,bogus: unknown figure part(s) bogus"),
 ]
 
 

@@ -291,7 +291,7 @@ def test_an_interrupted_cli_evaluation_keeps_its_batches_and_the_rerun_reports_t
     monkeypatch.setattr(evaluation, "run_batch", stopped_on_the_third)
     assert main(args) == 130
     err = capsys.readouterr().err
-    assert err == "inpaintkit evaluate: interrupted\n"
+    assert err.endswith("\ninpaintkit evaluate: interrupted\n")  # one line of its own, after the progress bar
     assert len(reports.batch_files(out)) == 2 and not (out / storage.LOCK_NAME).exists()
     monkeypatch.setattr(evaluation, "run_batch", real)
     assert main(args) == 0
@@ -333,3 +333,6 @@ def test_a_damaged_summary_is_kept_aside_and_rebuilt(tmp_path, capsys):
     assert json.loads((out / "metrics.json").read_text()) == {"a": {"panel": "a.png", "after": {"MAE": 1.0}}}
     assert (out / "metrics.json.damaged").read_text() == '{"half'
     assert "kept as metrics.json.damaged" in capsys.readouterr().out
+    (out / "metrics.json").write_text("[]")  # damaged again: the first damaged copy is not overwritten
+    cli._recover_records(out)
+    assert (out / "metrics.json.damaged").read_text() == '{"half' and (out / "metrics.json.damaged-2").read_text() == "[]"
