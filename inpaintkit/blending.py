@@ -52,7 +52,7 @@ import scipy.sparse as sp
 from scipy.linalg import cho_solve_banded, cholesky_banded
 from threadpoolctl import ThreadpoolController
 
-from .errors import InputError, check_range
+from .errors import InputError, check_range, image_floats
 from .masks import broadcast_masks, make_mask
 
 __all__ = ["FACTORS", "KINDS", "FactorCache", "blend_checked", "blend_reference", "distinct_masks", "paste",
@@ -220,7 +220,7 @@ def _check(y, known, x_g, value_range: tuple[float, float] | None = (-1.0, 1.0))
     range; None: any finite value)."""
     arrays = []
     for name, value in (("y", y), ("x_g", x_g)):
-        array = np.asarray(value)
+        array = image_floats(value, name) if value_range == (-1.0, 1.0) else np.asarray(value)
         if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
             raise InputError(f"{name} must hold numbers, got dtype {array.dtype}")
         arrays.append(array)

@@ -5,9 +5,11 @@
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-__all__ = ["InputError", "check_count", "check_range"]
+__all__ = ["InputError", "check_count", "check_range", "image_floats"]
 
 
 class InputError(ValueError):
@@ -24,13 +26,35 @@ def check_count(name: str, value, minimum: int = 1) -> int:
 
 def check_range(array, name: str, low: float = -1.0, high: float = 1.0, tolerance: float = 1e-4) -> None:
     """Refuse NaN, infinities and values outside [low, high] (images are in [−1, 1] throughout the
-    kit; a 0–255 image would otherwise be clipped or scored as if it were one)."""
+    kit; a 0–255 image would otherwise be clipped or scored as if it were one).
+
+    For [−1, 1] (images) it also refuses an array that lies wholly in [0, 1] and is not one flat
+    value: an image in [0, 1] passed where [−1, 1] is meant would be scored and blended on the
+    wrong scale without a word. A face on the [−1, 1] scale always has pixels darker than mid-grey
+    (eyes, hair, shadows), so no real image is refused; a flat grey, black or white image passes.
+    """
     array = np.asarray(array)
     if array.size == 0:
         raise InputError(f"{name} is empty")
     if not np.all(np.isfinite(array)):
         raise InputError(f"{name} holds NaN or infinite values")
     found_low, found_high = float(array.min()), float(array.max())
+    images = (low, high) == (-1.0, 1.0)
     if found_low < low - tolerance or found_high > high + tolerance:
-        hint = " (it looks like 0–255: use image / 127.5 − 1)" if (low, high) == (-1.0, 1.0) and found_high > 2 else ""
+        hint = " (it looks like 0–255: use image / 127.5 − 1)" if images and found_high > 2 else ""
         raise InputError(f"{name} must lie in [{low:g}, {high:g}], found [{found_low:.3g}, {found_high:.3g}]{hint}")
+    if images and found_low >= 0.0 and found_high > found_low:
+        raise InputError(f"{name} must lie in [-1, 1] but lies in [0, 1] (found [{found_low:.3g}, {found_high:.3g}], "
+                         f"no value below 0): it looks like an image in [0, 1]; convert it with image * 2 − 1")
+
+
+def image_floats(array, name: str) -> np.ndarray:
+    """An image array ready for the kit's [−1, 1] checks: uint8 (0–255, unambiguous) is converted
+    to float32 in [−1, 1] with a warning that says so; any other dtype comes back as it is, for
+    :func:`check_range` to judge (a float 0–255 or [0, 1] image is refused there, not guessed)."""
+    array = np.asarray(array)
+    if array.dtype == np.uint8:
+        warnings.warn(f"{name} is uint8 (0–255): converted to the kit's [−1, 1] as {name} / 127.5 − 1",
+                      stacklevel=3)
+        return array.astype(np.float32) / np.float32(127.5) - np.float32(1.0)
+    return array

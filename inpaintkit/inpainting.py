@@ -22,13 +22,13 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ._tf import tf
-from .errors import InputError, check_count, check_range
+from .errors import InputError, check_count, check_range, image_floats
 from .latent import Z_DIM, sample_z
 from .losses import LAMBDA, WINDOW, content_weights, inpainting_parts
 from .masks import broadcast_masks
 
 __all__ = ["BETA_1", "BETA_2", "LEARNING_RATE", "Geometric", "InpaintResult", "LatentResult", "check_images",
-           "optimize_latent", "semantic_inpaint", "step_sizes"]
+           "check_seed", "check_z", "optimize_latent", "semantic_inpaint", "step_sizes"]
 
 LEARNING_RATE, BETA_1, BETA_2 = 0.003, 0.5, 0.9
 _EPSILON = 1e-7  # Adam's ε, as in Keras
@@ -39,8 +39,11 @@ LossFn = Callable[..., object]
 
 
 def check_images(images, name: str = "y") -> np.ndarray:
-    """A batch (N, 64, 64, 3) of float32 in [−1, 1]; one image (64, 64, 3) becomes a batch of one."""
-    array = np.asarray(images)
+    """A batch (N, 64, 64, 3) of float32 in [−1, 1]; one image (64, 64, 3) becomes a batch of one.
+
+    uint8 (0–255) is converted with a warning; a float image in [0, 1] or 0–255 is refused with
+    how to convert it (:func:`~inpaintkit.errors.check_range`)."""
+    array = image_floats(images, name)
     if array.dtype.kind not in "fiu":
         raise InputError(f"{name} must hold numbers, got dtype {array.dtype}")
     if array.ndim == 3:
@@ -49,6 +52,31 @@ def check_images(images, name: str = "y") -> np.ndarray:
         raise InputError(f"{name} must have shape (N, 64, 64, 3) or (64, 64, 3), got {np.shape(images)}")
     array = array.astype(np.float32)
     check_range(array, name)
+    return np.clip(array, -1.0, 1.0)
+
+
+def check_seed(seed, name: str = "seed"):
+    """A seed NumPy takes: None (a fresh draw), a whole number ≥ 0, or a sequence of them."""
+    values = seed if isinstance(seed, (list, tuple)) else [seed]
+    if seed is not None and (not values or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0
+                                               for v in values)):
+        raise InputError(f"{name} must be a whole number ≥ 0 (or None), got {seed!r}")
+    return seed
+
+
+def check_z(z, count: int, name: str = "z0") -> np.ndarray | None:
+    """A starting z of shape (count, 100), finite; values outside [−1, 1] are clipped into it
+    (z's domain, Eq. 2), as after every Adam step. None passes through (a draw from the seed)."""
+    if z is None:
+        return None
+    try:
+        array = np.asarray(z, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be numbers of shape ({count}, {Z_DIM}), got {type(z).__name__}") from None
+    if array.shape != (count, Z_DIM):
+        raise InputError(f"{name} must have shape ({count}, {Z_DIM}), got {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise InputError(f"{name} holds NaN or infinite values")
     return np.clip(array, -1.0, 1.0)
 
 
@@ -193,10 +221,12 @@ def optimize_latent(G, D, loss_fn: LossFn, count: int, *, steps: int, z0=None, s
     steps = check_count("steps", steps)
     keep = _check_records(steps, keep_z_at, snapshot_every)
     check_count("count", count)
+    check_seed(seed)
+    for name, beta in (("beta_1", beta_1), ("beta_2", beta_2)):
+        if not (isinstance(beta, (int, float)) and 0.0 <= beta < 1.0):
+            raise InputError(f"{name} must lie in [0, 1), got {beta!r}")
     rates = tf.constant(step_sizes(learning_rate, steps))
-    z_init = sample_z(count, seed=seed) if z0 is None else np.clip(np.asarray(z0, np.float32), -1, 1)
-    if z_init.shape != (count, Z_DIM):
-        raise InputError(f"z0 must have shape ({count}, {Z_DIM}), got {z_init.shape}")
+    z_init = sample_z(count, seed=seed) if z0 is None else check_z(z0, count)
     step = _compiled_step(G, D, loss_fn, beta_1, beta_2)
     args = tuple(tf.convert_to_tensor(a) for a in loss_args)
 
@@ -285,6 +315,9 @@ def semantic_inpaint(y, known, G, D, *, steps: int, learning_rate: float = LEARN
     known = broadcast_masks(known, len(y))
     if not np.isfinite(lam) or lam < 0:
         raise InputError(f"λ must be a finite number ≥ 0, got {lam}")
+    check_count("steps", steps)
+    check_seed(seed)
+    z0 = check_z(z0, len(y))
     return _semantic_inpaint(y, known, G, D, steps=steps, learning_rate=learning_rate, lam=lam, window=window,
                              weights_variant=weights_variant, seed=seed, z0=z0, keep_z_at=keep_z_at,
                              snapshot_every=snapshot_every, progress=progress)

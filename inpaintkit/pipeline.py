@@ -16,7 +16,7 @@ import numpy as np
 from .blending import KINDS, blend_checked
 from .dcgan import precision_of, with_precision
 from .errors import InputError, check_count
-from .inpainting import LEARNING_RATE, _semantic_inpaint, check_images
+from .inpainting import LEARNING_RATE, _semantic_inpaint, check_images, check_seed, check_z, step_sizes
 from .losses import LAMBDA
 from .masks import apply_mask, broadcast_masks
 from .metrics import image_metrics, mean_metrics
@@ -124,8 +124,11 @@ def fig8(y, known, G, D, *, mu, inpaint_steps: int, refine_steps: int, learning_
         raise InputError(f"refine_init must be one of {REFINE_INITS}, got {refine_init!r}")
     if blend_kind not in KINDS:
         raise InputError(f"blend_kind must be one of {sorted(KINDS)}, got {blend_kind!r}")
-    if not np.isfinite(lam) or lam < 0:
-        raise InputError(f"λ must be a finite number ≥ 0, got {lam}")
+    if not isinstance(lam, (int, float, np.number)) or not np.isfinite(lam) or lam < 0:
+        raise InputError(f"λ must be a finite number ≥ 0, got {lam!r}")
+    step_sizes(learning_rate, max(inpaint_steps + longer, refine_steps))  # a bad rate or schedule, named now
+    check_seed(seed)
+    z0, z_fresh = check_z(z0, len(y), "z0"), check_z(z_fresh, len(y), "z_fresh")
     original = None if original is None else check_images(original, "original")
     if original is not None and original.shape != y.shape:
         raise InputError(f"original {original.shape} and y {y.shape} must have the same shape")

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._tf import tf
-from .errors import InputError
-from .inpainting import LEARNING_RATE, check_images, optimize_latent
+from .errors import InputError, check_count
+from .inpainting import LEARNING_RATE, check_images, check_seed, check_z, optimize_latent
 from .losses import LAMBDA, perceptual_loss
 from .masks import broadcast_masks, pattern
 
@@ -125,6 +125,11 @@ def refine(x_b, known, G, D, *, mu, steps: int, learning_rate: float = LEARNING_
     x_b = check_images(x_b, "x_b")
     known = broadcast_masks(known, len(x_b))
     mu = check_mu(mu, len(x_b))
+    check_count("steps", steps)
+    check_seed(seed)
+    if not isinstance(lam, (int, float, np.number)) or not np.isfinite(lam) or lam < 0:
+        raise InputError(f"λ must be a finite number ≥ 0, got {lam!r}")
+    z_fresh = check_z(z_fresh, len(x_b), "z_fresh")
     return _refine(x_b, known, G, D, mu=mu, steps=steps, learning_rate=learning_rate, lam=lam, init=init,
                    z_init=z_init, z_fresh=z_fresh, seed=seed, progress=progress, snapshot_every=snapshot_every)
 
@@ -142,10 +147,7 @@ def _start(init: str, count: int, z_dim: int, z_init, z_fresh):
         return None if z_fresh is None else np.asarray(z_fresh, dtype=np.float32)
     if z_init is None:
         raise InputError("init='inpainting' continues from the inpainting stage: pass its z as z_init")
-    z0 = np.asarray(z_init, dtype=np.float32)
-    if z0.shape != (count, z_dim):
-        raise InputError(f"z_init must have shape ({count}, {z_dim}), got {z0.shape}")
-    return z0
+    return check_z(z_init, count, "z_init")
 
 
 def _refine(x_b: np.ndarray, known: np.ndarray, G, D, *, mu: np.ndarray, steps: int, learning_rate: float,

@@ -23,13 +23,14 @@ from .metrics import METRICS, mean_metrics
 from .shortcomings import MEASURES, before_after
 from .storage import atomic_write_text
 
-__all__ = ["BASELINES", "DELTA_FORMATS", "PAPER_TABLE1", "PAPER_TABLE2", "README_END", "README_START", "STAGES",
-           "baseline_maes", "baselines_markdown", "batch_files", "block_markers", "budget_price_markdown", "bootstrap_ci", "by_pattern",
-           "check_record_target", "collect", "consistency_markdown", "deltas_markdown", "effect_size_summary",
-           "effect_sizes", "findings_markdown", "hole_only_ratio", "interval_cell", "load_results", "paste_block",
-           "paste_summary", "read_batch", "read_block", "record_block", "refinement_changes", "relative_change",
-           "rows_csv", "shortcomings_markdown", "summary_markdown", "table1_deltas_markdown", "table1_markdown",
-           "table2_deltas_markdown", "table2_markdown", "write_reports"]
+__all__ = ["BASELINES", "BEFORE_THE_KEY", "DELTA_FORMATS", "NOTE_KEYS", "RUN_KEYS", "SCHEMA", "PAPER_TABLE1",
+           "PAPER_TABLE2", "README_END", "README_START", "STAGES", "baseline_maes", "baselines_markdown",
+           "batch_files", "block_markers", "bootstrap_ci", "budget_price_markdown", "by_pattern", "check_record_target", "collect",
+           "consistency_markdown", "deltas_markdown", "effect_size_summary", "effect_sizes", "findings_markdown",
+           "hole_only_ratio", "interval_cell", "load_results", "paste_block", "paste_summary", "baselines_match",
+           "read_baselines", "read_batch", "read_block", "read_settings", "record_block", "refinement_changes",
+           "relative_change", "rows_csv", "settings_differences", "shortcomings_markdown", "summary_markdown",
+           "table1_deltas_markdown", "table1_markdown", "table2_deltas_markdown", "table2_markdown", "write_reports"]
 
 # Table 1 and Table 2 of the paper: (MAE, MSE, PSNR, MSSIM), before → after refinement.
 PAPER_TABLE1 = {
@@ -131,6 +132,89 @@ def consistency_markdown(rows) -> str:
     return "\n".join(lines)
 
 
+# ----------------------------------------------------------------------------- a run's settings
+# settings.json of an evaluation folder, and the "settings" every batch file carries (schema 2):
+#   schema         2 (a folder without it was written before these keys existed: schema 1)
+#   data           the data folder the faces came from (a note: the same faces elsewhere are the same run)
+#   partition      "validation" or "test" (None: faces handed over by Python code)
+#   faces          sha256 of the faces' pixels (float32, in order): which faces, wherever they came from
+#   n, patterns, steps, refine_steps, learning_rate, batch_size, seed, table2, refine_init, precision
+#   weights        sha256 of G's and D's weights (weights_io.weights_fingerprint)
+#   budget, n_asked  notes: the budget named on the command line, the --n asked for
+SCHEMA = 2
+# What defines a run's numbers: a resume, a shard or a merged batch must match every one.
+RUN_KEYS = ("partition", "faces", "n", "patterns", "steps", "refine_steps", "learning_rate", "batch_size", "seed",
+            "table2", "refine_init", "precision", "weights")
+# Recorded for the reader, never compared.
+NOTE_KEYS = ("schema", "data", "budget", "n_asked")
+# The value a key had in runs recorded before the key existed (the kit could only do this then).
+# (settings.json recorded the learning rate only when it was not the paper's, and had no
+# precision before bfloat16 existed.)
+BEFORE_THE_KEY = {"precision": "float32", "learning_rate": 0.003}
+_REQUIRED = ("n", "patterns", "steps", "refine_steps", "batch_size", "seed")
+
+
+def read_settings(out) -> dict:
+    """An evaluation folder's ``settings.json``, checked; keys a run recorded before they existed
+    hold the value they must have had (:data:`BEFORE_THE_KEY`), and ``schema`` says which keys
+    the folder records (1: none of ``data``, ``partition``, ``faces``)."""
+    path = Path(out) / "settings.json"
+    try:
+        settings = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError(f"{Path(out)} holds no evaluation run (no settings.json)") from None
+    except (OSError, ValueError) as error:
+        raise InputError(f"{path} is damaged ({error.__class__.__name__}); pick another --out") from None
+    missing = [key for key in _REQUIRED if not isinstance(settings, dict) or key not in settings]
+    if missing:
+        raise InputError(f"{path} is damaged: it lacks {', '.join(missing)}; pick another --out")
+    schema = settings.get("schema", 1)
+    if schema not in (1, SCHEMA):
+        raise InputError(f"{path} has schema {schema!r}, which this version of the kit does not know "
+                         f"(it writes schema {SCHEMA}): update inpaintkit or pick another --out")
+    return {**BEFORE_THE_KEY, **settings, "schema": schema}
+
+
+def settings_differences(saved: dict, wanted: dict, keys=RUN_KEYS) -> list[str]:
+    """``"key: saved → wanted"`` for every key of ``keys`` that both record and that differs (a key
+    one of them lacks was recorded before it existed, and is checked by other means)."""
+    return [f"{key}: {_short(saved[key])} → {_short(wanted[key])}" for key in keys
+            if key in saved and key in wanted and saved[key] != wanted[key]]
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text[:19] + "…'" if isinstance(value, str) and len(value) > 40 else text
+
+
+def read_baselines(out) -> dict | None:
+    """``baselines.json`` of a run as {pattern: {fill: {metric: per-face values}}} (its recorded
+    ``settings`` left out), or None when there is none."""
+    path = Path(out) / "baselines.json"
+    if not path.exists():
+        return None
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise InputError(f"{path} is damaged ({error.__class__.__name__}): delete it and run "
+                         "`evaluate --report-only` to compute it again") from None
+    return {key: value for key, value in stored.items() if key != "settings"}
+
+
+def baselines_match(out, settings: dict) -> bool:
+    """Whether ``out/baselines.json`` holds the baselines of the run ``settings`` describes: the
+    same faces, n, patterns and seed (one written before it recorded them: n faces for each of
+    the run's patterns). Stale baselines would sit beside the run's rows as if on its faces."""
+    stored = read_baselines(out)
+    if stored is None:
+        return False
+    recorded = json.loads((Path(out) / "baselines.json").read_text()).get("settings")
+    if recorded is None:
+        return all(str(w) in stored and len(stored[str(w)]["grey"]["MAE"]) == settings["n"]
+                   for w in settings["patterns"])
+    return not settings_differences(recorded, settings, keys=("faces", "n", "patterns", "seed"))
+
+
 BATCH_NAME = re.compile(r"pattern(\d+)_batch(\d{3})\.json")
 
 
@@ -148,6 +232,8 @@ def read_batch(path: Path) -> dict:
         count = len(batch["indices"])
         if len(batch["names"]) != count or not isinstance(batch["pattern"], int):
             raise InputError("names and indices differ in length")
+        if not isinstance(batch.get("settings", {}), dict):
+            raise InputError("its settings are not a record")
         for key, value in batch.items():
             if isinstance(value, list) and len(value) != count:
                 raise InputError(f"{key} has {len(value)} values for {count} faces")
@@ -158,9 +244,17 @@ def read_batch(path: Path) -> dict:
 
 
 def collect(out) -> dict:
-    """Read every finished batch of a run: per-image rows, Table 1, Table 2."""
+    """Read every finished batch of a run: per-image rows, Table 1, Table 2.
+
+    A batch is merged only if the settings it carries agree with the folder's (and with the other
+    batches') on every key of :data:`RUN_KEYS` both record, and if each face index names the same
+    file in every batch: a batch made elsewhere with other steps, seed or faces is refused, named.
+    """
     out = Path(out)
-    batches = [read_batch(p) for p in batch_files(out)]
+    paths = batch_files(out)
+    batches = [read_batch(p) for p in paths]
+    settings = read_settings(out) if (out / "settings.json").exists() else None
+    _check_batches_agree(out, paths, batches, settings)
     rows = []
     for batch in batches:
         for k, index in enumerate(batch["indices"]):
@@ -175,6 +269,30 @@ def collect(out) -> dict:
             raise InputError(f"{out / 'batches'} holds face {key[1]} of pattern {key[0]} twice")
         seen.add(key)
     return {"rows": rows, "seconds": sum(b.get("seconds", 0.0) for b in batches)}
+
+
+def _check_batches_agree(out: Path, paths, batches, settings: dict | None) -> None:
+    reference = dict(settings or {})
+    for path, batch in zip(paths, batches):
+        recorded = batch.get("settings")
+        if recorded is None:
+            if settings is not None and settings["schema"] >= SCHEMA:
+                raise InputError(f"batch file {path} carries no settings (an older version of the kit wrote it), so "
+                                 f"it cannot be checked against {out / 'settings.json'}: move it out of "
+                                 f"{out / 'batches'} and run the evaluation again to recompute it")
+            continue
+        differ = settings_differences(reference, recorded)
+        if differ:
+            raise InputError(f"batch file {path} was made with other settings than the run in {out} "
+                             f"({'; '.join(differ)}): it cannot be merged; move it out of {out / 'batches'}")
+        reference.update({k: v for k, v in recorded.items() if k in RUN_KEYS and k not in reference})
+    files: dict[int, tuple[str, Path]] = {}
+    for path, batch in zip(paths, batches):
+        for index, name in zip(batch["indices"], batch["names"]):
+            first = files.setdefault(index, (name, path))
+            if first[0] != name:
+                raise InputError(f"face {index} is {first[0]} in {first[1].name} but {name} in {path.name}: the "
+                                 f"batches of {out} come from different faces (another --data or --partition)")
 
 
 def bootstrap_ci(before, after, *, samples: int = 2000, seed: int = 0, level: float = 0.95):
@@ -359,7 +477,7 @@ def write_reports(out, beside=None) -> dict:
     run = collect(out)
     rows = run["rows"]
     atomic_write_text(out / "per_image.csv", rows_csv(rows))
-    settings = json.loads((out / "settings.json").read_text())
+    settings = read_settings(out)
     note = (f"n = {len(rows)} image-pattern pairs finished; {settings['steps']} inpainting + "
             f"{settings['refine_steps']} refinement steps; seed {settings['seed']}; "
             f"compute time {run['seconds'] / 3600:.2f} h on 2 CPU cores.\n\n")
@@ -370,7 +488,11 @@ def write_reports(out, beside=None) -> dict:
                       table1_deltas_markdown(rows) + "\n")
     atomic_write_text(out / "table2.md", "# Table 2 (centre pattern)\n\n" + note + table2_markdown(rows) +
                       "\n\n# The differences, with their 95 % intervals\n\n" + table2_deltas_markdown(rows) + "\n")
-    baselines = json.loads((out / "baselines.json").read_text()) if (out / "baselines.json").exists() else None
+    baselines = read_baselines(out)
+    if baselines is not None and not baselines_match(out, settings):
+        print(f"note: {out / 'baselines.json'} was computed on other faces or settings than this run: "
+              "left out of the tables (run `evaluate --report-only` where the run's faces are to recompute it)")
+        baselines = None
     if baselines is not None:
         atomic_write_text(out / "baselines.md", "# Fills without a generator (whole image, MAE / PSNR)\n\n" +
                           "\n".join(f"- {text}" for text in BASELINES.values()) + "\n\n" +
@@ -380,7 +502,7 @@ def write_reports(out, beside=None) -> dict:
     cheaper = None
     if beside is not None:
         other = collect(beside)
-        cheaper = (other["rows"], json.loads((Path(beside) / "settings.json").read_text()), other["seconds"])
+        cheaper = (other["rows"], read_settings(beside), other["seconds"])
     atomic_write_text(out / "summary.md", summary_markdown(rows, settings, run["seconds"], baselines, cheaper))
     return run
 
@@ -561,9 +683,8 @@ def load_results(out) -> dict:
         return {"rows": [], "settings": None, "table1": "", "table2": "", "shortcomings": "", "baselines": "",
                 "baseline_metrics": {}}
     run = collect(out)
-    run["settings"] = json.loads((out / "settings.json").read_text())
-    stored = out / "baselines.json"
-    run["baseline_metrics"] = json.loads(stored.read_text()) if stored.exists() else {}
+    run["settings"] = read_settings(out)
+    run["baseline_metrics"] = (read_baselines(out) or {}) if baselines_match(out, run["settings"]) else {}
     for name in ("table1", "table2", "shortcomings", "baselines"):
         run[name] = (out / f"{name}.md").read_text() if (out / f"{name}.md").exists() else ""
     return run

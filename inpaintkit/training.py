@@ -28,13 +28,13 @@ from ._tf import keras, tf
 from .data import train_dataset
 from .dcgan import (PAPER_WIDTH, Z_DIM, build_discriminator, build_generator, check_precision,
                     discriminator_loss, generator_loss, sample_z)
-from .errors import InputError, check_count
+from .errors import InputError, check_count, check_range, image_floats
 from .inpainting import optimize_latent
 from .metrics import image_metrics
-from .storage import atomic_write_text
+from .storage import StorageError, atomic_write_text, check_writable, describe_os_error, writer_lock
 from .weights_io import LICENCE, WEIGHTS_DIR, export_weights, load_weights
 
-__all__ = ["STRATEGIES", "TRAIN_INITS", "DCGANTrainer", "TrainConfig", "TrainingDiverged", "heldout_fit",
+__all__ = ["NEED_BYTES", "STRATEGIES", "TRAIN_INITS", "DCGANTrainer", "TrainConfig", "TrainingDiverged", "heldout_fit",
            "make_strategy", "train"]
 
 TRAIN_INITS = ("scratch", "shipped")
@@ -181,14 +181,27 @@ class DCGANTrainer:
 
 
 # ----------------------------------------------------------------------------- checkpoints
-def _check_output_dir(out: Path) -> None:
+# Free space a run needs before it starts: a few checkpoints of G, D, their Adam states and the
+# EMA copy (about 30 MB each at the paper's width) and the logs.
+NEED_BYTES = 128 << 20
+
+
+def _save_checkpoint(manager, step: int, folder: Path) -> None:
+    """``manager.save``, with a full or read-only disk told in one line (TensorFlow raises its
+    own errors for them, not OSError)."""
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as error:
-        raise PermissionError(f"cannot write to output folder {out}: {error.strerror}") from None
+        manager.save(checkpoint_number=step)
+    except (tf.errors.OpError, OSError) as error:
+        text = str(error)
+        reasons = {"No space left": "the disk is full", "Read-only file system": "the file system is read-only",
+                   "Permission denied": "permission denied", "Disk quota": "the disk quota is used up"}
+        reason = next((why for key, why in reasons.items() if key in text), None)
+        if isinstance(error, OSError):
+            reason = describe_os_error(error) or reason
+        if reason is None:
+            raise
+        raise StorageError(f"cannot write checkpoint {step} in {folder}: {reason} (the previous checkpoints "
+                           "are kept; free space and resume with --resume)") from None
 
 
 def checkpoint_numbers(folder: Path) -> list[int]:
@@ -278,13 +291,10 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
         ``history`` (per-step losses of this call), ``step``, ``G``, ``D``, ``G_ema``, ``seconds``.
     """
     config = config or TrainConfig()
-    images = np.asarray(images, dtype=np.float32)
+    images = np.asarray(image_floats(images, "images"), dtype=np.float32)
     if images.ndim != 4 or images.shape[1:] != (64, 64, 3):
         raise InputError(f"images must have shape (N, 64, 64, 3), got {images.shape}")
-    if not np.isfinite(images).all():
-        raise InputError("images contain NaN or infinite values")
-    if images.min() < -1.0 - 1e-6 or images.max() > 1.0 + 1e-6:
-        raise InputError(f"images must lie in [-1, 1], got [{images.min():.3g}, {images.max():.3g}]")
+    check_range(images, "images")  # NaN, 0–255 and [0, 1] images are refused, named
     steps_per_epoch = len(images) // config.batch_size
     if steps_per_epoch == 0:
         raise InputError(f"{len(images)} images are fewer than one batch of {config.batch_size}")
@@ -294,7 +304,17 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
         check_count("tune_every", tune_every)
         check_count("tune_steps", tune_steps)
     out = Path(out)
-    _check_output_dir(out)
+    with writer_lock(out, f"train {out}"):  # one run per folder: two would overwrite each other's checkpoints
+        check_writable(out, need_bytes=NEED_BYTES)
+        return _train_locked(images, out, config, resume=resume, max_steps=max_steps, progress=progress,
+                             samples_every_epoch=samples_every_epoch, tuning_faces=tuning_faces,
+                             tune_every=tune_every, tune_steps=tune_steps, steps_per_epoch=steps_per_epoch)
+
+
+def _train_locked(images: np.ndarray, out: Path, config: TrainConfig, *, resume: bool, max_steps: int | None,
+                  progress: bool, samples_every_epoch: bool, tuning_faces, tune_every: int, tune_steps: int,
+                  steps_per_epoch: int) -> dict:
+    """:func:`train` once its arguments are checked and ``out`` is locked for this process."""
     config_file, folder = out / "train_config.json", out / "checkpoints"
     wanted = {**asdict(config), "train_images": len(images)}
     numbers = checkpoint_numbers(folder)  # none when the folder does not exist
@@ -361,7 +381,7 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
                 bar.set_postfix(d=f"{logs['d_loss']:.3f}", g=f"{logs['g_loss']:.3f}",
                                 img_s=f"{seen / (time.perf_counter() - began):.0f}")
                 if step % config.checkpoint_every == 0 or step == last_step:
-                    manager.save(checkpoint_number=step)
+                    _save_checkpoint(manager, step, folder)
                 if tuning is not None and (step % tune_every == 0 or step == total_steps):
                     tuning.measure(step, writer)
                 if step % steps_per_epoch == 0 and samples_every_epoch:
@@ -373,14 +393,14 @@ def train(images: np.ndarray, out: str | Path, config: TrainConfig | None = None
     except KeyboardInterrupt:
         step = int(trainer.step.numpy())
         if step > start:
-            manager.save(checkpoint_number=step)
+            _save_checkpoint(manager, step, folder)
         raise KeyboardInterrupt(f"training stopped at step {step}; its checkpoint is saved: "
                                 "run the same command with --resume to continue") from None
     finally:
         bar.close()
         writer.flush()
     if manager.latest_checkpoint is None or int(manager.latest_checkpoint.rsplit("-", 1)[1]) != last_step:
-        manager.save(checkpoint_number=last_step)
+        _save_checkpoint(manager, last_step, folder)
     return {"history": history, "step": int(trainer.step.numpy()), "G": trainer.G, "D": trainer.D,
             "G_ema": trainer.G_ema, "seconds": time.perf_counter() - began,
             "steps_per_epoch": steps_per_epoch, "messages": messages}
@@ -397,7 +417,14 @@ class _Tuning:
         self.faces, self.every, self.steps, self.trainer = faces, every, steps, trainer
         self.seed = trainer.config.seed
         self.log_file, self.best_dir = out / "tuning.json", out / "best"
-        self.log = json.loads(self.log_file.read_text()) if self.log_file.exists() else []
+        try:
+            self.log = json.loads(self.log_file.read_text()) if self.log_file.exists() else []
+            if not isinstance(self.log, list) or not all(isinstance(r, dict) and "step" in r and "best_mse" in r
+                                                         for r in self.log):
+                raise ValueError("not a list of tuning rows")
+        except (ValueError, UnicodeDecodeError) as error:
+            raise InputError(f"{self.log_file} is damaged ({error}): restore it, or move it away to measure "
+                             "the tuning fits again") from None
 
     def best(self) -> dict | None:
         return min(self.log, key=lambda row: row["best_mse"]) if self.log else None

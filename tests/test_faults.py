@@ -128,9 +128,9 @@ def test_per_image_csv_keeps_table2_columns_that_only_the_centre_rows_have(finis
 
 
 @pytest.mark.parametrize("setting, message", [
-    (dict(steps=0), "steps must be a whole number >= 1, got 0"),
-    (dict(refine_steps=0), "refine_steps must be a whole number >= 1, got 0"),
-    (dict(batch_size=0), "batch_size must be a whole number >= 1, got 0"),
+    (dict(steps=0), "steps must be a whole number of at least 1, got 0"),
+    (dict(refine_steps=0), "refine_steps must be a whole number of at least 1, got 0"),
+    (dict(batch_size=0), "batch_size must be a whole number of at least 1, got 0"),
     (dict(patterns=(1, 9)), r"patterns must be distinct hole patterns .* got \[1, 9\]"),
     (dict(patterns=()), "patterns must be distinct hole patterns"),
 ])
@@ -181,10 +181,10 @@ def test_two_shards_give_exactly_one_run(models, faces, finished_run, tmp_path):
 
 # ----------------------------------------------------------------------------- the command line
 def test_cli_evaluate_refuses_zero_batch_size_and_steps_in_one_line_writing_nothing(tmp_path, capsys):
-    for flags, message in ((["--batch-size", "0"], "--batch-size must be at least 1, got 0"),
-                           (["--steps", "0"], "--steps must be at least 1, got 0"),
+    for flags, message in ((["--batch-size", "0"], "--batch-size must be a whole number of at least 1, got 0"),
+                           (["--steps", "0"], "--steps must be a whole number of at least 1, got 0"),
                            # 0 used to fall back to --steps silently
-                           (["--refine-steps", "0"], "--refine-steps must be at least 1, got 0")):
+                           (["--refine-steps", "0"], "--refine-steps must be a whole number of at least 1, got 0")):
         code = main(["evaluate", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")] + flags)
         err = capsys.readouterr().err
         assert code == 2 and err.strip() == f"inpaintkit evaluate: error: {message}"
