@@ -33,6 +33,7 @@ from inpaintkit.inpainting import Geometric, semantic_inpaint
 from inpaintkit.masks import PATTERNS, pattern
 from inpaintkit.metrics import image_metrics
 from inpaintkit.refinement import refine
+from inpaintkit.reports import check_record_target, record_block
 from inpaintkit.storage import atomic_path, atomic_write_text
 from inpaintkit.weights_io import load_pretrained, weights_fingerprint
 
@@ -42,7 +43,7 @@ FIGURE = ROOT / "figures" / "steps_curve.png"
 # name → (schedule, the step counts s per stage); the paper's is the reference at 1500.
 SCHEDULES = {
     "constant 0.003 (paper)": (0.003, (100, 200, 300, 600, 1500)),
-    "constant 0.01": (0.01, (50, 100, 200, 300, 600)),
+    "constant 0.01": (0.01, (50, 100, 200, 300)),
     "constant 0.03": (0.03, (50, 100, 200, 300)),
     "0.03 → 0.003 geometric": (Geometric(0.03, 0.003), (100, 200, 300)),
 }
@@ -125,6 +126,28 @@ def cheapest_within(record: dict, tolerance: float = 0.02, limit: int = 300) -> 
     return sorted(rows, key=lambda row: (row[0] > tolerance, row[2], row[0]))
 
 
+def curve_markdown(record: dict) -> str:
+    """The measurement as a table: per schedule and step count, the hole MAE after refinement per
+    pattern against the paper budget's (relative change), and the mean whole-image MAE."""
+    paper = record["runs"][PAPER[0]][str(PAPER[1])]
+    heads = " | ".join(f"({n})" for n in PATTERNS)
+    lines = [f"Hole MAE after refinement (0–255) on {record['settings']['faces']}, {record['settings']['faces_per_pattern']} "
+             f"per pattern, against the paper budget ({PAPER[1]} + {PAPER[1]} steps at 0.003); whole-image MAE after "
+             "refinement, mean over the patterns:", "",
+             f"| schedule | steps per stage | {heads} | worst | whole image |", "| --- | --- |" + " --- |" * (len(PATTERNS) + 2)]
+    for name, runs in record["runs"].items():
+        for s in sorted(runs, key=int):
+            hole = runs[s]["refined_hole_mae"]
+            if (name, int(s)) == PAPER:
+                cells = [f"{hole[str(n)]:.2f}" for n in PATTERNS] + ["–"]
+            else:
+                gaps = [hole[str(n)] / paper["refined_hole_mae"][str(n)] - 1 for n in PATTERNS]
+                cells = [f"{100 * g:+.1f} %" for g in gaps] + [f"{100 * max(gaps):+.1f} %"]
+            whole = np.mean(list(runs[s]["refined_image_mae"].values()))
+            lines.append(f"| {name} | {s} | " + " | ".join(cells) + f" | {whole:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
 def figure(record: dict) -> None:
     fig, axes = plt.subplots(2, 3, figsize=(11, 6), sharex=True)
     paper = record["runs"][PAPER[0]][str(PAPER[1])]
@@ -151,12 +174,19 @@ def main() -> None:
     parser.add_argument("--data", default=str(config.data_dir() or ""))
     parser.add_argument("--faces", type=int, default=12, help="tuning faces per pattern")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--record", type=Path, default=None, metavar="FILE",
+                        help="also write the table between this file's steps_curve markers")
     args = parser.parse_args()
+    if args.record:
+        check_record_target(args.record, "steps_curve")
     if not args.data:
         raise SystemExit(f"measure_budgets: no CelebA folder: pass --data or set {config.ENV_DATA}")
     config.seed_everything(args.seed)
     record = measure(args)
     figure(record)
+    print(curve_markdown(record))
+    if args.record:
+        record_block(args.record, "steps_curve", curve_markdown(record))
     for gap, name, s in cheapest_within(record)[:5]:
         print(f"{name}, {s} + {s} steps: worst pattern {100 * gap:+.1f} % against the paper budget's hole MAE")
 
