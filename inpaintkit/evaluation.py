@@ -36,14 +36,15 @@ from .masks import PATTERNS, make_mask, pattern
 from .metrics import METRICS, image_metrics
 from .pipeline import fig8
 from .refinement import DEFAULT_INIT
-from .reports import SCHEMA, batch_files, collect, read_batch, read_settings, settings_differences
+from .reports import (SCHEMA, baselines_match, batch_files, collect, read_baselines, read_batch, read_settings,
+                      settings_differences)
 from .shortcomings import shortcoming_measures
 from .storage import atomic_create_text, atomic_write_text, check_writable, writer_lock
 from .weights_io import load_pretrained, weights_fingerprint
 
-__all__ = ["baseline_fills", "batch_file", "check_batch_names", "evaluate", "evaluate_baselines", "faces_fingerprint",
-           "image_seed", "initial_z", "made_with_shipped_weights", "masks_for", "parse_shard", "run_batch",
-           "run_settings", "shard_role"]
+__all__ = ["baseline_fills", "batch_file", "check_batch_names", "check_recorded_faces", "evaluate",
+           "evaluate_baselines", "faces_fingerprint", "image_seed", "initial_z", "made_with_shipped_weights",
+           "masks_for", "parse_shard", "run_batch", "run_settings", "shard_role"]
 
 
 def image_seed(seed: int, which: int, index: int) -> list[int]:
@@ -171,6 +172,27 @@ def check_batch_names(out, names) -> None:
                                  f"{now} in this run (another --data, --partition or --n?); pick another --out")
 
 
+def check_recorded_faces(out, faces, settings: dict) -> None:
+    """Refuse faces whose pixels are not the run's. A run of schema 2 records their sha256; for one
+    recorded before (schema 1) the pixels are checked against its baselines.json, when it has
+    one: the grey fill's per-face MAE of the first pattern depends on every pixel in its hole."""
+    if "faces" in settings:
+        if faces_fingerprint(faces) != settings["faces"]:
+            raise InputError(f"{out} holds a run on other faces (faces: {settings['faces'][:16]}… → "
+                             f"{faces_fingerprint(faces)[:16]}…; another --data, --partition or --n?): "
+                             "pick another --out")
+        return
+    stored = read_baselines(out)
+    if stored is None or not baselines_match(out, settings):
+        return  # nothing recorded to check the pixels against: the batches' names are the check
+    which = settings["patterns"][0]
+    known = masks_for(which, range(len(faces)), settings["seed"])
+    grey = image_metrics(np.where(known[..., None], faces, np.float32(0.0)), faces, known)["MAE"]
+    if not np.allclose(grey, stored[str(which)]["grey"]["MAE"], rtol=1e-6, atol=1e-9):
+        raise InputError(f"{out} holds a run on other faces: their pixels differ from those its baselines.json was "
+                         "computed on (another --data with the same file names?); pick another --out")
+
+
 def _check_run(faces, names, patterns, steps, refine_steps, batch_size, learning_rate, seed):
     """Every setting of a run, checked before anything is written: (patterns, faces as float32)."""
     for label, value in (("steps", steps), ("refine_steps", refine_steps), ("batch_size", batch_size)):
@@ -227,12 +249,12 @@ def evaluate(faces, names, G, D, out, *, patterns=(1, 2, 3, 4, 5, 6), steps: int
     with writer_lock(out, f"evaluate {out}" + (f" --shard {shard[0]}/{shard[1]}" if shard else ""),
                      role=shard_role(shard)):
         check_writable(out)
-        _resume_or_start(out, settings, names)
+        _resume_or_start(out, settings, faces, names)
         _run_jobs(out, settings, faces, names, G, D, shard, progress)
     return collect(out)
 
 
-def _resume_or_start(out: Path, settings: dict, names) -> None:
+def _resume_or_start(out: Path, settings: dict, faces, names) -> None:
     """Write the settings of a new run, or check that a resumed one (or another shard) matches."""
     settings_file = out / "settings.json"
     if not settings_file.exists():
@@ -253,6 +275,7 @@ def _resume_or_start(out: Path, settings: dict, names) -> None:
         raise InputError(f"{out} holds a run with other settings ({'; '.join(differ)}); resume it with its own "
                          "settings or pick another --out")
     check_batch_names(out, names)
+    check_recorded_faces(out, faces, saved)
     if saved.get("data") and settings["data"] and saved["data"] != settings["data"]:
         print(f"note: {out} was started on the faces of {saved['data']}; the same faces come from "
               f"{settings['data']} now")

@@ -240,19 +240,39 @@ def test_report_only_refuses_a_flag_that_contradicts_the_folder(cli_run, capsys,
 def test_report_only_without_its_faces_keeps_matching_baselines_and_drops_stale_ones(cli_run, small_celeba,
                                                                                    tmp_path, capsys):
     shutil.move(small_celeba, tmp_path / "moved")  # the recorded data folder is gone
+    stored = (cli_run / "baselines.json").read_bytes()
+    assert main(["evaluate", "--report-only", "--out", str(cli_run)]) == 0
+    assert (cli_run / "baselines.md").exists() and (cli_run / "baselines.json").read_bytes() == stored  # kept
+    # A baselines.json of other faces is not tabled beside this run's rows, nor overwritten blindly.
+    record = json.loads(stored)
+    record["settings"]["faces"] = "0" * 64
+    (cli_run / "baselines.json").write_text(json.dumps(record))
+    (cli_run / "baselines.md").unlink()
+    capsys.readouterr()
     assert main(["evaluate", "--report-only", "--out", str(cli_run)]) == 0
     out = capsys.readouterr().out
-    assert "baselines cannot be recomputed" in out and (cli_run / "baselines.md").exists()
-    # A baselines.json of other faces is not tabled beside this run's rows.
-    stored = json.loads((cli_run / "baselines.json").read_text())
-    stored["settings"]["faces"] = "0" * 64
-    (cli_run / "baselines.json").write_text(json.dumps(stored))
-    (cli_run / "baselines.md").unlink()
-    assert main(["evaluate", "--report-only", "--out", str(cli_run)]) == 0
+    assert "baselines cannot be recomputed" in out and "left out of the tables" in out
     assert not (cli_run / "baselines.md").exists()
-    # --data may say where the moved faces are now; they are checked against the run.
+    # --data may say where the moved faces are now; they are checked against the run, then used.
     assert main(["evaluate", "--report-only", "--data", str(tmp_path / "moved"), "--out", str(cli_run)]) == 0
     assert (cli_run / "baselines.md").exists()
+    assert json.loads((cli_run / "baselines.json").read_text())["settings"]["faces"] == json.loads(stored)[
+        "settings"]["faces"]
+
+
+def test_a_legacy_run_checks_new_faces_against_its_baselines(cli_run, small_celeba, models, tmp_path):
+    """Recorded before the faces' sha256: the same file names with other pixels are still caught."""
+    settings = json.loads((cli_run / "settings.json").read_text())
+    for key in ("schema", "faces", "data", "partition", "budget", "n_asked", "learning_rate"):
+        settings.pop(key)
+    (cli_run / "settings.json").write_text(json.dumps(settings))
+    record = json.loads((cli_run / "baselines.json").read_text())
+    del record["settings"]
+    (cli_run / "baselines.json").write_text(json.dumps(record))
+    faces, names = data.load_celeba_named(small_celeba, "validation", 3, progress=False)
+    evaluation.check_recorded_faces(cli_run, faces, reports.read_settings(cli_run))  # the run's own: fine
+    with pytest.raises(InputError, match="pixels differ from those its baselines.json was computed on"):
+        evaluation.check_recorded_faces(cli_run, np.clip(faces + 0.1, -1, 1), reports.read_settings(cli_run))
 
 
 def test_a_cli_resume_with_other_data_is_refused_naming_the_faces(cli_run, small_celeba, tmp_path, capsys):

@@ -234,3 +234,19 @@ def test_environment_variables_with_unknown_values_are_named(variable, value, me
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and message in err
     assert not (tmp_path / "out").exists()
+
+
+def test_one_image_in_0_1_among_real_ones_is_named(images):
+    faces, known = images
+    mixed = faces.copy()
+    mixed[1] = (mixed[1] + 1) / 2
+    with pytest.raises(InputError, match=r"y \(image 1 of 2\) must lie in \[-1, 1\] but lies in \[0, 1\]"):
+        pipeline.fig8(mixed, known, Unusable(), Unusable(), mu=0.5, inpaint_steps=1, refine_steps=1)
+
+
+def test_no_built_in_face_is_taken_for_an_image_in_0_1():
+    from inpaintkit import data
+
+    faces = data.sample_faces()
+    inpainting.check_images(faces)  # every one of the 36 portraits, image by image
+    assert faces.reshape(len(faces), -1).min(axis=1).max() < 0
