@@ -117,7 +117,10 @@ def _compiled_step(G, D, loss_fn: LossFn, beta_1: float, beta_2: float):
         _COMPILED.move_to_end(key)
         return _COMPILED[key][0]
 
-    @tf.function(reduce_retracing=True)
+    # One trace per batch size, never a relaxed one: a trace with an unknown batch size (what
+    # reduce_retracing=True makes after a second size) fails Grappler's remapper on D's gradient
+    # ("remapper failed: INVALID_ARGUMENT … LeakyReluGrad", a red line in a notebook) and runs unfused.
+    @tf.function(reduce_retracing=False)
     def step(z, m, v, t, learning_rate, *loss_args):
         with tf.GradientTape() as tape:
             tape.watch(z)

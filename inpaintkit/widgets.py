@@ -13,10 +13,12 @@ from IPython.display import display
 
 from . import config, masks
 from .blending import poisson_blend
+from .latent import sample_z
 from .inpainting import semantic_inpaint
 from .metrics import image_metrics
 from .pipeline import fig8
 from .plotting import show_grid
+from .training import train
 
 
 # ----------------------------------------------------------------------------- hole patterns (notebook 00)
@@ -455,3 +457,37 @@ def own_face_studio(G=None, D=None, *, scale: int = 4):
     box.state = state
     box.handlers = {"down": down, "move": move, "up": up, "clear": on_clear, "pattern": on_pattern, "run": on_run}
     return box
+
+
+# ----------------------------------------------------------------------------- notebook helpers (issue 38)
+def watch_training(images, out, config, *, steps: int, updates: int = 8, count: int = 16, seed: int = 1) -> dict:
+    """Train the DCGAN for ``steps`` steps (:func:`inpaintkit.training.train`) and redraw one grid of
+    ``count`` samples from fixed codes after each of ``updates`` chunks, so the notebook shows the
+    generator learning. Each chunk resumes the last one from its checkpoint (``resume=True``), so
+    the run computes what one call of ``train`` with ``max_steps=steps`` would.
+
+    Returns the last chunk's result of ``train`` with ``history`` holding every step of the run.
+    """
+    import io
+
+    from IPython.display import HTML, Image
+
+    ends = sorted({max(1, round(steps * (i + 1) / max(1, updates))) for i in range(max(1, updates))})
+    codes = sample_z(count, seed=seed)
+    shown = display(HTML("<i>training…</i>"), display_id=True)
+    history: dict[str, list[float]] = {}
+    result: dict = {}
+    for end in ends:
+        result = train(images, out, config, resume=bool(history), max_steps=end, progress=False,
+                       samples_every_epoch=False)
+        for key, values in result["history"].items():
+            history.setdefault(key, []).extend(values)
+        figure = show_grid(result["G"](codes, training=False).numpy(), ncols=8, size=0.8,
+                           suptitle=f"G's samples from {count} fixed codes after step {result['step']} of {steps}")
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        _close(figure)
+        image = Image(data=buffer.getvalue())
+        shown.update(image) if shown is not None else display(image)  # None: not in a notebook
+    return {**result, "history": history}
+
