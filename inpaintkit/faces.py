@@ -8,7 +8,7 @@ CelebA's aligned crops put the face at a fixed place; the kit's 64×64 faces are
 2. find the face with scikit-image's LBP frontal-face cascade (the largest one when there are
    several, with a note);
 3. map the detection box to the square CelebA's framing would take (:func:`crop_for_box`), with
-   constants calibrated on CelebA's own train crops (``scripts/calibrate_framing.py``);
+   constants calibrated on CelebA's own train crops (``tools/calibrate_framing.py``);
 4. cut that square (padding with the edge where it leaves the photo) and resize it to 64×64 in [−1, 1].
 """
 from __future__ import annotations
@@ -20,9 +20,19 @@ import numpy as np
 
 from .data import (FACE_BOX, IMAGE_SIZE, ORIGINAL_SIZE, DataError, read_rgb, resample_square, to_uint8,
                    to_unit_range)
+from .inpainting import LEARNING_RATE
+from .latent import sample_z
+from .masks import apply_mask, broadcast_masks, missing_fraction
+from .pipeline import fig8
+from .plotting import show_grid
+
+__all__ = ["AUGMENT_SCALES", "CROP_DX", "CROP_DY", "CROP_SCALE", "DETECT_SIDE", "FRAMING_ERROR",
+           "MIN_FACE", "READ_SIDE", "Box", "celeba_crop_box", "crop_for_box", "cut_square", "default_mu",
+           "detect_faces", "FaceError", "frame_photo", "frame_photos", "FramedFace", "inpaint_own_faces",
+           "panel_figure"]
 
 # Box → crop mapping, in units of the detection box's side. Measured by
-# scripts/calibrate_framing.py on the first 1000 CelebA train crops (each resized to 178×218 and
+# tools/calibrate_framing.py on the first 1000 CelebA train crops (each resized to 178×218 and
 # searched by detect_faces; 945 faces found): the medians of crop side / box side and of the
 # crop centre's offset from the box centre. Re-run the script to reproduce them.
 CROP_SCALE = 1.0474
@@ -227,44 +237,32 @@ def frame_photos(sources) -> list[FramedFace]:
 def default_mu(known) -> float:
     """The paper's µ (§3.3) for a hole of this size: 0.66 as for its 25 % squares up to 3/8 of
     the face missing, else 0.33 as for its 50 % holes (a drawn hole has no pattern number)."""
-    from .masks import missing_fraction
-
     return 0.66 if float(np.mean(missing_fraction(known))) <= 0.375 else 0.33
 
 
-def inpaint_own_faces(faces, known, *, mu: float | None = None, steps: int | None = None, seed: int = 0,
-                      G=None, D=None, progress: bool = True, precision: str | None = None,
-                      inpaint_steps: int | None = None, refine_steps: int | None = None,
-                      learning_rate: float | None = None):
+def inpaint_own_faces(faces, known, G, D, *, steps: int, refine_steps: int | None = None,
+                      learning_rate: float = LEARNING_RATE, mu: float | None = None, seed: int = 0,
+                      progress: bool = True, precision: str | None = None):
     """Fig. 8 (inpaint → blend → refine → blend) on framed faces, each with its mask.
 
-    Every face starts from the z a batch of one would draw from ``seed``, so a photo gets the same
-    result alone (the notebook's widget) or in any place of a batch (the command line).
-    Metrics compare with the unmasked framed faces. ``steps``: both stages' steps, unless
-    ``inpaint_steps`` / ``refine_steps`` say otherwise; ``learning_rate``: Adam's step on z (None:
-    the pipeline's default). Returns the :class:`PipelineResult`.
+    ``steps`` (and ``refine_steps``, default the same) and ``learning_rate`` come from the caller's
+    budget. Every face starts from the z a batch of one would draw from ``seed``, so a photo gets
+    the same result alone (the notebook's widget) or in any place of a batch (the command line).
+    Metrics compare with the unmasked framed faces. Returns the :class:`PipelineResult`.
     """
-    from .dcgan import sample_z
-    from .masks import broadcast_masks
-    from .pipeline import inpaint_and_refine
-
     faces = np.asarray(faces, np.float32)
     faces = faces[None] if faces.ndim == 3 else faces
     known = broadcast_masks(known, len(faces))
     mu = default_mu(known) if mu is None else float(mu)
     start = np.repeat(sample_z(1, seed=seed), len(faces), axis=0)
     fresh = np.repeat(sample_z(1, seed=seed + 1), len(faces), axis=0)
-    rate = {} if learning_rate is None else {"learning_rate": learning_rate}
-    return inpaint_and_refine(faces, known, G, D, mu=mu, inpaint_steps=steps if inpaint_steps is None else inpaint_steps,
-                              refine_steps=steps if refine_steps is None else refine_steps, seed=seed,
-                              original=faces, progress=progress, z0=start, z_fresh=fresh, precision=precision, **rate)
+    return fig8(faces, known, G, D, mu=mu, inpaint_steps=steps, refine_steps=steps if refine_steps is None else refine_steps,
+                learning_rate=learning_rate, seed=seed, original=faces, progress=progress, z0=start, z_fresh=fresh,
+                precision=precision)
 
 
 def panel_figure(result, index: int = 0, title: str | None = None):
     """One photo's panel: masked | inpainted [Yeh] | refined | original, as the paper's Fig. 9."""
-    from .masks import apply_mask
-    from .plotting import show_grid
-
     images = [apply_mask(result.y[index], result.known[index]), result.x_b[index], result.x[index],
               result.original[index]]
     return show_grid(images, titles=["masked", "inpainted [Yeh]", "refined", "original"], ncols=4, size=1.8,

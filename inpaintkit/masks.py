@@ -20,6 +20,10 @@ import numpy as np
 
 from .errors import InputError
 
+__all__ = ["PATTERNS", "SIZE", "apply_mask", "broadcast_masks", "make_mask", "make_masks",
+           "mask_from_png", "mask_from_strokes", "MaskError", "missing_fraction", "parse_patterns",
+           "pattern", "Pattern", "validate_known"]
+
 SIZE = 64
 
 

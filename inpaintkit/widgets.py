@@ -6,11 +6,36 @@ The plain functions close their figures: a notebook cell shows a figure only ins
 whose controls are set to the same parameters (``initial=``), never a stale one beside it."""
 from __future__ import annotations
 
-import numpy as np
+import base64
+import html
+import io
+import re
+import time
 
-from . import masks
+import ipywidgets as w
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Rectangle
+from IPython.display import display
+
+from . import config, data, masks
+from .blending import poisson_blend
+from .data import to_uint8
 from .errors import InputError
+from .faces import default_mu, frame_photo, inpaint_own_faces, panel_figure
+from .latent import sample_z
+from .inpainting import semantic_inpaint
 from .metrics import image_metrics
+from .pipeline import fig8
+from .plotting import show_grid
+from .training import train
+from .weights_io import load_pretrained
+
+__all__ = ["ADAM_STEPS", "ALL_HOLE", "DOWNLOADS", "LAMBDAS", "MU_RULE", "NO_FACE", "NO_HOLE", "QUEUED_CLICK_SECONDS",
+           "RUN_LABEL", "describe_pattern", "download_links", "download_name", "framed_from_upload", "hole_mu",
+           "inpaint_demo", "inpainting_explorer", "mask_preview", "metrics_line", "mu_note", "own_face_demo",
+           "own_face_heading", "own_face_studio", "pattern_picker", "png_bytes", "refinement_demo",
+           "refinement_explorer", "render_pattern", "show_framed_photo", "studio_mu_note", "watch_training"]
 
 
 # ----------------------------------------------------------------------------- hole patterns (notebook 00)
@@ -19,8 +44,6 @@ def render_pattern(image, pattern: int = 5, seed: int = 0):
 
     Panels: the face, the damaged face y (holes grey) and the mask as in Fig. 3 (white = known).
     """
-    from .plotting import show_grid
-
     known = masks.make_mask(pattern, seed=seed)
     share = masks.missing_fraction(known)
     figure = show_grid([image, masks.apply_mask(image, known), known.astype(float)], ncols=3, size=2.0,
@@ -38,8 +61,6 @@ def render_pattern(image, pattern: int = 5, seed: int = 0):
 def _close(figure) -> None:
     """Detach a figure from pyplot: the inline backend then does not draw it at the cell's end
     (it is shown where a widget displays it)."""
-    import matplotlib.pyplot as plt
-
     plt.close(figure)
 
 
@@ -52,16 +73,12 @@ def describe_pattern(pattern: int, known) -> str:
 
 def _pattern_dropdown(value: int = 5):
     """The six patterns, labelled with their numbers (n) as everywhere in the kit."""
-    import ipywidgets as w
-
     return w.Dropdown(options=[(f"({n}) {p.name}", n) for n, p in masks.PATTERNS.items()], value=value,
                       description="pattern")
 
 
 def _show(out, figure, text: str | None = None, *, before: str | None = None) -> None:
     """Replace what ``out`` shows by (optional text,) a figure and a line of text."""
-    from IPython.display import display
-
     with out:
         out.clear_output(wait=True)
         if before:
@@ -77,8 +94,6 @@ def pattern_picker(image, on_change=None, *, pattern: int = 5, seed: int = 0):
     Prints :func:`describe_pattern` under the figure. ``on_change(pattern, seed, known)`` is
     called after every redraw (and once when built), e.g. to hand the mask to a later cell.
     """
-    import ipywidgets as w
-
     choice, slider, out = _pattern_dropdown(pattern), w.IntSlider(seed, 0, 99, description="seed"), w.Output()
 
     def redraw(_=None):
@@ -96,15 +111,14 @@ def pattern_picker(image, on_change=None, *, pattern: int = 5, seed: int = 0):
 # ----------------------------------------------------------------------------- inpainting (notebook 02)
 def inpaint_demo(face, pattern: int = 5, seed: int = 0, steps: int | None = None, *, G, D,
                  snapshot_every: int | None = None, progress: bool = True) -> dict:
-    """Semantic inpainting (Eq. 2–5) of one face, blended (Eq. 6): figure, result and metrics."""
-    from .blending import poisson_blend
-    from .inpainting import semantic_inpaint
-    from .plotting import show_grid
-
+    """Semantic inpainting (Eq. 2–5) of one face, blended (Eq. 6): figure, result and metrics.
+    ``steps`` and Adam's step come from the budget (:func:`inpaintkit.config.budget`) unless given."""
+    budget = config.budget()
+    steps = budget.inpaint_steps if steps is None else steps
     face = np.asarray(face, np.float32)
     known = masks.make_mask(pattern, seed=seed)
-    result = semantic_inpaint(face, known, G, D, steps=steps, seed=seed, snapshot_every=snapshot_every,
-                              progress=progress)
+    result = semantic_inpaint(face, known, G, D, steps=steps, learning_rate=budget.learning_rate, seed=seed,
+                              snapshot_every=snapshot_every, progress=progress)
     blended = poisson_blend(face, known, result.x_g)
     figure = show_grid([masks.apply_mask(face, known), result.x_g[0], blended[0], face], ncols=4, size=1.8,
                        titles=["masked", "G(z)", "blended", "original"])
@@ -119,8 +133,6 @@ def metrics_line(metrics: dict) -> str:
 
 
 def _run_button(description: str):
-    import ipywidgets as w
-
     return w.Button(description=description, button_style="primary", layout=w.Layout(width="auto"))
 
 
@@ -139,8 +151,6 @@ def inpainting_explorer(faces, G, D, *, face: int = 0, pattern: int = 5, seed: i
     ``initial``: a result of :func:`inpaint_demo` to show before the first click; the controls then
     start at its face, pattern and seed (pass ``face=`` for its face index).
     """
-    import ipywidgets as w
-
     if initial is not None:
         pattern, seed = initial["pattern"], initial["seed"]
     face_slider = w.IntSlider(face, 0, len(faces) - 1, description="face")
@@ -165,17 +175,15 @@ def inpainting_explorer(faces, G, D, *, face: int = 0, pattern: int = 5, seed: i
 def refinement_demo(face, pattern: int = 5, seed: int = 0, mu: float | None = None, lam: float = 0.003,
                     steps: int | None = None, *, G, D, progress: bool = True) -> dict:
     """Run the pipeline (Fig. 8) on one face with one hole pattern; return the figure, the
-    result and a before/after table of the four metrics. ``mu=None`` uses the paper's µ."""
-    import numpy as np
-
-    from . import masks
-    from .pipeline import inpaint_and_refine
-
+    result and a before/after table of the four metrics. ``mu=None`` uses the paper's µ; ``steps``
+    (per stage) and Adam's step come from the budget (:func:`inpaintkit.config.budget`) unless given."""
+    budget = config.budget()
     face = np.asarray(face, dtype=np.float32)[None] if np.ndim(face) == 3 else np.asarray(face, np.float32)
     known = masks.make_mask(pattern, seed=seed)[None]
     mu = masks.pattern(pattern).mu if mu is None else mu
-    result = inpaint_and_refine(face, known, G, D, mu=mu, lam=lam, inpaint_steps=steps, refine_steps=steps,
-                                seed=seed, original=face, progress=progress)
+    result = fig8(face, known, G, D, mu=mu, lam=lam, inpaint_steps=budget.inpaint_steps if steps is None else steps,
+                  refine_steps=budget.refine_steps if steps is None else steps, learning_rate=budget.learning_rate,
+                  seed=seed, original=face, progress=progress)
     figure = result.plot()
     _close(figure)
     return {"figure": figure, "result": result, "table": result.summary(), "mu": mu, "lam": lam,
@@ -204,10 +212,6 @@ def refinement_explorer(faces, G, D, *, face: int = 0, pattern: int = 5, seed: i
     in use. ``initial``: a result of :func:`refinement_demo` shown before the first click; the
     controls start at its pattern, seed, µ, λ and steps.
     """
-    import ipywidgets as w
-
-    from . import config
-
     steps_value, mu_value, lam_value = config.budget().refine_steps, masks.pattern(pattern).mu, 0.003
     if initial is not None:
         pattern, seed, mu_value, lam_value = initial["pattern"], initial["seed"], initial["mu"], initial["lam"]
@@ -269,8 +273,6 @@ def refinement_explorer(faces, G, D, *, face: int = 0, pattern: int = 5, seed: i
 # ----------------------------------------------------------------------------- your own face (notebook 07)
 def framed_from_upload(value):
     """The face of an ``ipywidgets.FileUpload`` value (its last file), framed like CelebA."""
-    from .faces import frame_photo
-
     files = list(value.values()) if isinstance(value, dict) else list(value)  # ipywidgets 7 gave a dict
     if not files:
         raise ValueError("no photo uploaded yet")
@@ -282,11 +284,6 @@ def show_framed_photo(framed):
     """The photo with the detection box (yellow) and the square cut for the face (red), and the
     64×64 face it gives: what :func:`inpaintkit.faces.frame_photo` did. (For a CelebA crop and
     its central 108 × 108 box, see :func:`inpaintkit.plotting.show_framing`.)"""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
-
-    from .data import to_uint8
-
     figure, (left, right) = plt.subplots(1, 2, figsize=(6, 3), width_ratios=[framed.photo.shape[1] / framed.photo.shape[0], 1])
     left.imshow(framed.photo)
     for box, colour, label in ((framed.box, "gold", "face found"), (framed.crop, "red", "CelebA framing")):
@@ -303,8 +300,6 @@ def show_framed_photo(framed):
 
 def mask_preview(face, known, scale: int = 4) -> np.ndarray:
     """The face enlarged ``scale``× with the hole tinted red: uint8 (64·scale, 64·scale, 3)."""
-    from .data import to_uint8
-
     image = to_uint8(face).astype(np.float32)
     hole = ~np.asarray(known, bool)
     image[hole] = 0.4 * image[hole] + 0.6 * np.array([230, 30, 30], np.float32)
@@ -313,11 +308,7 @@ def mask_preview(face, known, scale: int = 4) -> np.ndarray:
 
 def png_bytes(image) -> bytes:
     """A [−1, 1] image (or a uint8 one) as PNG file bytes (for the download links and previews)."""
-    import io
-
     from PIL import Image
-
-    from .data import to_uint8
 
     image = np.asarray(image)
     buffer = io.BytesIO()
@@ -328,8 +319,6 @@ def png_bytes(image) -> bytes:
 def download_name(source: str, what: str) -> str:
     """The file name a download gets: the face's source and what the file holds,
     e.g. ('me.jpg', 'refined') → 'me_refined.png'."""
-    import re
-
     stem = source.rsplit(".", 1)[0] if re.search(r"\.[A-Za-z]{3,4}$", source) else source
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "face"
     return f"{stem}_{what}.png"
@@ -349,16 +338,20 @@ def own_face_demo(face, known, *, mu: float | None = None, steps: int | None = N
     the result, the four metrics before and after refinement against the unmasked face, the
     settings used, and the two blends as PNG downloads named after the face (``title``).
 
-    ``steps`` sets both stages unless ``inpaint_steps`` / ``refine_steps`` are given (None: the
-    budget's); ``learning_rate`` is Adam's step on z (None: the pipeline's default, as the CLI).
+    ``steps`` sets both stages unless ``inpaint_steps`` / ``refine_steps`` are given;
+    ``learning_rate`` is Adam's step on z. Left out, they are the budget's, as in the CLI
+    (:func:`inpaintkit.config.budget`). G and D default to the shipped weights.
     """
-    from . import faces as own
-
     known = masks.validate_known(known)
-    result = own.inpaint_own_faces(face, known, mu=mu, steps=steps, inpaint_steps=inpaint_steps,
-                                   refine_steps=refine_steps, learning_rate=learning_rate, seed=seed, G=G, D=D,
-                                   progress=progress)
-    figure = own.panel_figure(result, 0, title)
+    budget = config.budget()
+    if G is None or D is None:
+        G, D = load_pretrained()
+    inpaint_steps = inpaint_steps if inpaint_steps is not None else budget.inpaint_steps if steps is None else steps
+    refine_steps = refine_steps if refine_steps is not None else budget.refine_steps if steps is None else steps
+    result = inpaint_own_faces(face, known, G, D, mu=mu, steps=inpaint_steps, refine_steps=refine_steps,
+                               learning_rate=budget.learning_rate if learning_rate is None else learning_rate,
+                               seed=seed, progress=progress)
+    figure = panel_figure(result, 0, title)
     _close(figure)
     metrics = result.metrics()
     source = title or "face"
@@ -380,9 +373,6 @@ def own_face_heading(demo: dict) -> str:
 
 def download_links(demo: dict) -> str:
     """HTML links that download the result's two PNGs, each named for what it holds."""
-    import base64
-    import html
-
     links = []
     for key, (name, data) in demo["downloads"].items():
         encoded = base64.b64encode(data).decode()
@@ -398,8 +388,6 @@ MU_RULE = ("µ follows the hole: the paper's µ for a pattern you start from (0.
 def hole_mu(known, pattern: int | None = None) -> tuple[float, str]:
     """The µ the studio's rule (:data:`MU_RULE`) gives a hole, and why: the paper's µ when the hole
     is one of its patterns (§3.3), else :func:`inpaintkit.faces.default_mu` by the hole's size."""
-    from .faces import default_mu
-
     if pattern is not None:
         chosen = masks.pattern(pattern)
         return chosen.mu, f"the paper's µ for pattern ({chosen.number})"
@@ -447,8 +435,6 @@ def _forget_current_canvas() -> None:
 
 def _drawing_canvas(size: int):
     """An ipycanvas canvas of size × size pixels, or None when ipycanvas cannot be imported."""
-    import ipywidgets as w
-
     try:
         from ipycanvas import Canvas
     except ImportError:
@@ -469,15 +455,6 @@ def own_face_studio(G=None, D=None, *, scale: int = 4, canvas: bool | None = Non
     holds the framed face, the hole (``start`` mask, ``strokes``, the ``pattern`` it still is),
     the last result and the number of runs; ``handlers`` its callbacks (for tests).
     """
-    import time
-
-    import ipywidgets as w
-    import matplotlib.pyplot as plt
-    from IPython.display import display
-
-    from . import config, data
-    from .faces import frame_photo
-
     budget = config.budget()
     size = masks.SIZE * scale
     state = {"framed": None, "strokes": [], "start": masks.make_mask(5), "pattern": 5, "drawing": None,
@@ -738,3 +715,35 @@ def _take_initial(initial: dict, state: dict, controls, follows, setting) -> Non
         rate.value = settings["learning_rate"]
     finally:
         setting["by_code"] = False
+
+
+# ----------------------------------------------------------------------------- notebook helpers (issue 38)
+def watch_training(images, out, config, *, steps: int, updates: int = 8, count: int = 16, seed: int = 1) -> dict:
+    """Train the DCGAN for ``steps`` steps (:func:`inpaintkit.training.train`) and redraw one grid of
+    ``count`` samples from fixed codes after each of ``updates`` chunks, so the notebook shows the
+    generator learning. Each chunk resumes the last one from its checkpoint (``resume=True``), so
+    the run computes what one call of ``train`` with ``max_steps=steps`` would.
+
+    Returns the last chunk's result of ``train`` with ``history`` holding every step of the run.
+    """
+    from IPython.display import HTML, Image
+
+    ends = sorted({max(1, round(steps * (i + 1) / max(1, updates))) for i in range(max(1, updates))})
+    codes = sample_z(count, seed=seed)
+    shown = display(HTML("<i>training…</i>"), display_id=True)
+    history: dict[str, list[float]] = {}
+    result: dict = {}
+    for end in ends:
+        result = train(images, out, config, resume=bool(history), max_steps=end, progress=False,
+                       samples_every_epoch=False)
+        for key, values in result["history"].items():
+            history.setdefault(key, []).extend(values)
+        figure = show_grid(result["G"](codes, training=False).numpy(), ncols=8, size=0.8,
+                           suptitle=f"G's samples from {count} fixed codes after step {result['step']} of {steps}")
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        _close(figure)
+        image = Image(data=buffer.getvalue())
+        shown.update(image) if shown is not None else display(image)  # None: not in a notebook
+    return {**result, "history": history}
+
