@@ -400,6 +400,7 @@ def test_the_student_version_runs_unwritten_right_and_wrong(student, path, monke
         cells += (run if not cells else run[1:])
     for i, cell in enumerate(cells):
         cell["id"] = f"cell-{i}"
+        cell["source"] = _source(cell)  # nbclient wants one string; a saved notebook may hold lines
     notebook["cells"] = cells
     executed = NotebookClient(nbformat.from_dict(notebook), timeout=1800, kernel_name="python3",
                               resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
