@@ -124,6 +124,9 @@ def run(path: Path, budget: str, timeout: int) -> tuple[dict, float]:
     notebook = nbformat.read(path, as_version=4)
     os.environ["INPAINTKIT_BUDGET"] = budget
     os.environ.pop("INPAINTKIT_FAST", None)
+    # Committed outputs show the built-in public-domain portraits only: CelebA pixels never enter
+    # the repository, not even as a figure in an output.
+    os.environ.pop("INPAINTKIT_DATA", None)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.pop("MPLBACKEND", None)  # Agg (as in CI) would keep every figure out of the outputs
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
