@@ -67,7 +67,8 @@ class Budget:
 
     @staticmethod
     def lab() -> "Budget":
-        # Chosen from the measured quality-per-step curve (docs/budgets.md, results/steps_curve.json).
+        # A fifth of the paper's steps at a larger Adam step; its price on the evaluation's faces is in
+        # docs/budgets.md, where tools/measure_budgets.py's curve on tuning faces is to decide it.
         return Budget(name="lab", epochs=25, train_images=None, batch_size=64, inpaint_steps=300,
                       refine_steps=300, learning_rate=0.01, fit_steps=200, eval_images=16, demo_images=8,
                       demo_train_images=2048, demo_train_steps=64)

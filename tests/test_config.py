@@ -94,3 +94,17 @@ def test_setup_reports_the_celeba_folder(monkeypatch, celeba_root):
     settings = session.setup(seed=0, quiet=True)
     assert settings.data == celeba_root and not settings.fast and settings.budget == config.Budget.paper()
     assert str(celeba_root) in str(settings)
+
+
+def test_the_budgets_page_states_the_budgets_the_kit_runs():
+    """docs/budgets.md's table is what config.BUDGETS holds (steps and Adam's step), so a change of a
+    budget cannot leave the page behind."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "budgets.md").read_text()
+    rows = dict(re.findall(r"^\| `(\w+)` \| (\d+ \+ \d+ \| [\d.]+) \|", page, flags=re.M))
+    assert set(rows) == set(config.BUDGETS)
+    for name in config.BUDGETS:
+        b = config.budget(name)
+        assert rows[name] == f"{b.inpaint_steps} + {b.refine_steps} | {b.learning_rate:g}", name
