@@ -125,8 +125,8 @@ def _inpaint(args) -> int:
     from . import config
     from .dcgan import check_precision
     from .errors import InputError
-    from .faces import default_mu, frame_photo, inpaint_own_faces, panel_figure
-    from .masks import SIZE, make_mask, mask_from_png, missing_fraction, pattern
+    from .faces import default_mu, frame_photo, inpaint_own_faces, masks_for_faces, panel_figure
+    from .masks import make_mask, missing_fraction, pattern
     from .metrics import image_metrics
     from .storage import atomic_path, atomic_write_text
 
@@ -149,18 +149,10 @@ def _inpaint(args) -> int:
         for note in item.notes:
             print(f"note: {item.source}: {note}")
     if args.mask is not None:
-        from PIL import Image
-
-        try:
-            with Image.open(args.mask) as image:
-                width, height = image.size
-        except FileNotFoundError:
-            raise InputError(f"mask file {args.mask} does not exist") from None
-        except Exception as error:
-            raise InputError(f"cannot read mask file {args.mask}: {error}") from None
-        if (width, height) != (SIZE, SIZE):
-            print(f"note: mask {args.mask} is {width}×{height}; resized to {SIZE}×{SIZE} (nearest neighbour)")
-        known = np.repeat(mask_from_png(args.mask)[None], len(framed), axis=0)
+        # 64×64 on the face, or the photo's size cut with each face's crop; never stretched.
+        known, mask_notes = masks_for_faces(args.mask, framed)
+        for note in mask_notes:
+            print(f"note: {note}")
         hole = f"mask {args.mask}"
     else:
         # One mask from the seed for every photo: the same as the notebook's widget draws for that seed.
@@ -334,7 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("inpaint", help="your own photos: frame the face like CelebA, inpaint a hole, refine")
     p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files (JPEG, PNG, ...), one face each")
     hole = p.add_mutually_exclusive_group(required=True)
-    hole.add_argument("--mask", default=None, help="mask PNG on the 64×64 face: white = known, black = hole")
+    hole.add_argument("--mask", default=None,
+                      help="mask PNG, white = known, black or transparent = hole: 64×64 on the face, or the "
+                           "photo's size (cut with the face's crop)")
     hole.add_argument("--pattern", default=None, help="a hole pattern of §3.3 instead: 1-6 or its key")
     p.add_argument("--mu", type=float, default=None,
                    help="refinement µ (default: the pattern's µ, or by the hole's size for a mask)")
