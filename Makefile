@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run demo-paper test test-unit test-browser test-notebooks clean-notebooks benchmarks figures
+.PHONY: setup run demo-paper test test-unit test-browser test-notebooks clean-notebooks benchmarks figures student notebooks-outputs
 
 setup: $(STAMP)
 
@@ -34,6 +34,17 @@ test-unit: setup
 # chromium-driver; .ci/run installs them). Screenshots go to browser-screenshots/ (git-ignored).
 test-browser: setup
 	INPAINTKIT_FAST=1 INPAINTKIT_BROWSER=1 $(BIN)/python -m pytest tests/test_browser.py -v -s
+
+# The student version of the notebooks (nbgrader's generate_assignment): solutions, hidden tests
+# and answers removed; every exercise says "not done yet" until written. Written to student/.
+student: setup
+	$(BIN)/python tools/make_student.py --out student
+
+# Run every notebook and keep its outputs, stamped with the code and weights they were made from
+# (BUDGET=fast|lab|paper; the committed outputs come from the lab budget).
+BUDGET ?= lab
+notebooks-outputs: setup
+	$(BIN)/python tools/run_notebooks.py --budget $(BUDGET)
 
 benchmarks: setup
 	$(BIN)/python benchmarks/bench_train_step.py

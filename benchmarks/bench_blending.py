@@ -8,12 +8,12 @@
 Target: (b) and (c) at least 50× faster per image than (a), measured in this run on every
 pattern; each gets a verdict. All timings follow one untimed warm-up call of each solver.
 
-``--record README.md`` also writes the table and verdicts between the README's
-``<!-- bench_blending:start -->`` and ``<!-- bench_blending:end -->`` markers, so the README's
+``--record docs/benchmarks.md`` also writes the table and verdicts between docs/benchmarks.md's
+``<!-- bench_blending:start -->`` and ``<!-- bench_blending:end -->`` markers, so docs/benchmarks.md's
 figures are this script's output, never copied by hand.
 
     python benchmarks/bench_blending.py [--count 64] [--reference 2] [--patterns 1-6] [--kind paper]
-                                        [--record README.md]
+                                        [--record docs/benchmarks.md]
 """
 from __future__ import annotations
 
@@ -67,8 +67,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--patterns", default="1-6", help="hole patterns, e.g. '1-6' or '1,5'")
     parser.add_argument("--kind", default="paper", choices=sorted(KINDS))
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--record", type=Path, default=None, metavar="README",
-                        help="also write the figures between this README's bench_blending markers")
+    parser.add_argument("--record", type=Path, default=None, metavar="FILE",
+                        help="also write the figures between this file's bench_blending markers")
     args = parser.parse_args(argv)
     if not 1 <= args.count <= 64 or args.reference < 1:
         parser.error("--count must be 1-64 (the left half has 64 placements) and --reference at least 1")

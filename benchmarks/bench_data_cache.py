@@ -4,9 +4,9 @@ second time (from the cache), in the same run, in a fresh temporary cache folder
 Target: the cached load of the whole train partition (about 15k faces with the full CelebA
 layout's subset) takes well under a second; the printed ratio shows what the cache saves.
 
-    python benchmarks/bench_data_cache.py [--data DIR] [--partition train] [--repeat 3] [--record README.md]
+    python benchmarks/bench_data_cache.py [--data DIR] [--partition train] [--repeat 3] [--record docs/benchmarks.md]
 
-``--record README.md`` also writes the printed figures between the README's
+``--record docs/benchmarks.md`` also writes the printed figures between docs/benchmarks.md's
 ``<!-- bench_data_cache:start -->`` and ``<!-- bench_data_cache:end -->`` markers.
 """
 from __future__ import annotations
@@ -29,8 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--partition", default="train")
     parser.add_argument("--count", type=int, default=None, help="only the first N faces")
     parser.add_argument("--repeat", type=int, default=3, help="cached loads to time (the best is reported)")
-    parser.add_argument("--record", type=Path, default=None, metavar="README",
-                        help="also write the figures between this README's bench_data_cache markers")
+    parser.add_argument("--record", type=Path, default=None, metavar="FILE",
+                        help="also write the figures between this file's bench_data_cache markers")
     args = parser.parse_args(argv)
     if args.record is not None:  # fail before the run, not after it
         check_record_target(args.record, "bench_data_cache")

@@ -5,13 +5,13 @@ optimiser with G and D under Keras' mixed_bfloat16 policy against float32 (targe
 faster per step).
 
     python benchmarks/bench_inpainting.py [--batch 64] [--steps 30] [--width 64] [--repeats 3]
-                                          [--record README.md]
+                                          [--record docs/benchmarks.md]
 
 The kit is timed end to end (``semantic_inpaint``: mask weights, every step with its per-image
 loss trace copied to the host, the final G(z)) after one warm-up call that compiles its step.
 The bare step is a tf.function computing ∂/∂z of Σ|G(z)| + Σ D(G(z)) and fetching the gradient.
 The two alternate and the best round of each counts, so machine load hits both alike.
-``--record README.md`` also writes the printed figures between the README's
+``--record docs/benchmarks.md`` also writes the printed figures between docs/benchmarks.md's
 ``<!-- bench_inpainting:start -->`` and ``<!-- bench_inpainting:end -->`` markers.
 """
 from __future__ import annotations
@@ -36,8 +36,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=30, help="steps per timed round")
     parser.add_argument("--width", type=int, default=64, help="DCGAN width (the paper's is 64)")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds; the best counts")
-    parser.add_argument("--record", type=Path, default=None, metavar="README",
-                        help="also write the figures between this README's bench_inpainting markers")
+    parser.add_argument("--record", type=Path, default=None, metavar="FILE",
+                        help="also write the figures between this file's bench_inpainting markers")
     args = parser.parse_args(argv)
     if args.record is not None:  # fail before the run, not after it
         check_record_target(args.record, "bench_inpainting")

@@ -5,9 +5,9 @@ the tf.data input pipeline ever starves the step (time waiting for a batch, and 
 own throughput against the step's), and the kit's step under Keras' mixed_bfloat16 policy against
 float32 (target: bf16 ≥ 1.6× the images/s of float32).
 
-    python benchmarks/bench_train_step.py [--steps 30] [--batch 64] [--width 64] [--record README.md]
+    python benchmarks/bench_train_step.py [--steps 30] [--batch 64] [--width 64] [--record docs/benchmarks.md]
 
-``--record README.md`` also writes the printed figures between the README's bench_train_step
+``--record docs/benchmarks.md`` also writes the printed figures between docs/benchmarks.md's bench_train_step
 markers and into the "Benchmark" section of the model card.
 """
 from __future__ import annotations
@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from inpaintkit import training
+
 from inpaintkit.reports import check_record_target, record_block
 
 
@@ -28,8 +30,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--images", type=int, default=2048, help="size of the (synthetic) training set")
-    parser.add_argument("--record", type=Path, default=None, metavar="README",
-                        help="write the figures into this README and MODEL_CARD.md")
+    parser.add_argument("--record", type=Path, default=None, metavar="FILE",
+                        help="also write the figures between this file's bench_train_step markers")
     args = parser.parse_args()
     if args.record is not None:  # fail before the run, not after it
         check_record_target(args.record, "bench_train_step")
@@ -59,8 +61,8 @@ def main() -> None:
         g_opt.apply_gradients(zip(gt.gradient(gl, G.trainable_variables), G.trainable_variables))
         return dl
 
-    trainer = dcgan.DCGANTrainer(dcgan.TrainConfig(batch_size=args.batch, width=args.width))
-    bf16 = dcgan.DCGANTrainer(dcgan.TrainConfig(batch_size=args.batch, width=args.width,
+    trainer = training.DCGANTrainer(training.TrainConfig(batch_size=args.batch, width=args.width))
+    bf16 = training.DCGANTrainer(training.TrainConfig(batch_size=args.batch, width=args.width,
                                                 precision="mixed_bfloat16"))
     resident = tf.constant(images[: args.batch])
 
@@ -119,21 +121,6 @@ def main() -> None:
     print("\n".join(lines))
     if args.record:
         record_block(args.record, "bench_train_step", "```\n" + "\n".join(lines) + "\n```\n")
-        record_in_model_card(lines)
-
-
-def record_in_model_card(lines: list[str]) -> None:
-    from inpaintkit.dcgan import WEIGHTS_DIR
-    from inpaintkit.storage import atomic_write_text
-
-    card = WEIGHTS_DIR / "MODEL_CARD.md"
-    text = card.read_text()
-    head = "## Benchmark"
-    text = text[: text.index(head)].rstrip() + "\n\n" if head in text else text.rstrip() + "\n\n"
-    text += (f"{head}\n\n`python benchmarks/bench_train_step.py --record README.md` (2 CPU cores):\n\n```\n"
-             + "\n".join(lines) + "\n```\n")
-    atomic_write_text(card, text)
-    print(f"recorded in {card}")
 
 
 if __name__ == "__main__":

@@ -52,8 +52,11 @@ import scipy.sparse as sp
 from scipy.linalg import cho_solve_banded, cholesky_banded
 from threadpoolctl import ThreadpoolController
 
-from .errors import InputError, check_range
+from .errors import InputError, check_range, image_floats
 from .masks import broadcast_masks, make_mask
+
+__all__ = ["FACTORS", "KINDS", "FactorCache", "blend_checked", "blend_reference", "distinct_masks", "paste",
+           "poisson_blend", "poisson_operator", "seam_error", "time_solvers"]
 
 KINDS = {"paper": -9.0, "laplacian": -8.0}  # the kernel's centre; every other entry is 1
 SIZE = 64
@@ -217,7 +220,7 @@ def _check(y, known, x_g, value_range: tuple[float, float] | None = (-1.0, 1.0))
     range; None: any finite value)."""
     arrays = []
     for name, value in (("y", y), ("x_g", x_g)):
-        array = np.asarray(value)
+        array = image_floats(value, name) if value_range == (-1.0, 1.0) else np.asarray(value)
         if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
             raise InputError(f"{name} must hold numbers, got dtype {array.dtype}")
         arrays.append(array)
@@ -257,6 +260,17 @@ def poisson_blend(y, known, x_g, kind: str = "paper", cache: FactorCache | None 
     # hole); the exact minimiser (clip=False) is linear and takes any scale, as cvxpy does.
     value_range = None if clip is False else tuple(clip) if isinstance(clip, tuple) else (-1.0, 1.0)
     y, known, x_g, dtype = _check(y, known, x_g, value_range)
+    return _blend(y, known, x_g, dtype, kind, cache, clip)
+
+
+def blend_checked(y: np.ndarray, known: np.ndarray, x_g: np.ndarray, kind: str = "paper") -> np.ndarray:
+    """:func:`poisson_blend` of inputs already checked by the caller (float32 (N, 64, 64, 3) images in
+    [−1, 1], a (N, 64, 64) bool mask): Fig. 8 checks its inputs once, then blends twice."""
+    return _blend(np.asarray(y, np.float64), known, np.asarray(x_g, np.float64), np.dtype(np.float32), kind,
+                  None, True)
+
+
+def _blend(y, known, x_g, dtype, kind: str, cache: FactorCache | None, clip) -> np.ndarray:
     _operator(kind, SIZE)  # an unknown kind fails here, before anything is counted or solved
     cache = FACTORS if cache is None else cache
     groups: dict[tuple, list[int]] = {}  # images by mask: one factorisation each

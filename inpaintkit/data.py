@@ -21,8 +21,16 @@ from pathlib import Path
 import numpy as np
 
 from . import config
+from ._tf import tf
 from .errors import InputError
 from .storage import atomic_path
+
+__all__ = ["EVALUATION_FACES", "FACE_BOX", "IMAGE_FOLDER", "IMAGE_SIZE", "ORIGINAL_SIZE",
+           "PARTITION_FILE", "PARTITIONS", "HELD_OUT", "evaluation_partition", "PORTRAITS_DIR", "celeba_root",
+           "DataError", "decode_files", "example_raw_image", "frame_face", "list_images",
+           "load_celeba", "load_celeba_named", "load_faces", "LoadReport", "portrait_ids", "read_rgb", "resample_square",
+           "sample_faces", "sample_photo", "to_uint8", "to_unit_range", "train_dataset", "tuning_faces",
+           "tuning_faces_named"]
 
 IMAGE_SIZE = 64
 ORIGINAL_SIZE = (178, 218)  # width, height of CelebA's aligned crops
@@ -30,6 +38,7 @@ FACE_BOX = 108              # side of the central square taken from a 178×218 c
 IMAGE_FOLDER = "img_align_celeba"
 PARTITION_FILE = "list_eval_partition.txt"
 PARTITIONS = {"train": 0, "validation": 1, "test": 2}
+HELD_OUT = ("validation", "test")  # the partitions G never saw: the only ones a result may be reported on
 _ALIASES = {"val": "validation", "valid": "validation", "eval": "validation"}
 # CelebA's official id ranges, used when list_eval_partition.txt is absent.
 _ID_RANGES = {0: (1, 162770), 1: (162771, 182637), 2: (182638, 202599)}
@@ -154,6 +163,19 @@ def _partition_name(partition: str) -> str:
     if name not in PARTITIONS and name != "all":
         raise DataError(f"unknown partition {partition!r}: use one of train, validation, test, all")
     return name
+
+
+def evaluation_partition(partition: str) -> str:
+    """The held-out partition a user may evaluate on, by name in any case (``Validation``, ``val``,
+    ``TEST``): ``validation`` or ``test``. ``train`` and ``all`` (which holds train) are refused:
+    the generator was fitted to those faces."""
+    key = str(partition).strip().lower()
+    name = _ALIASES.get(key, key)
+    if name in HELD_OUT:
+        return name
+    why = "it holds the faces the generator was trained on" if name in ("train", "all") else "no such partition"
+    raise DataError(f"--partition {partition!r}: evaluate on held-out faces, {' or '.join(HELD_OUT)}, never train "
+                    f"({why})")
 
 
 def celeba_root(required: bool = False) -> Path | None:
@@ -307,28 +329,51 @@ def load_celeba_named(root: Path | str | None = None, partition: str = "train", 
     files = list_images(root, partition, count)
     cache_file = config.cache_dir() / f"celeba64-{_cache_key(files)}.npy"
     notes_file = cache_file.with_suffix(".json")  # what the decode skipped or converted
-    if cache and cache_file.exists() and notes_file.exists():
-        try:
-            notes = json.loads(notes_file.read_text())
-            images = np.load(cache_file)
-            if "names" not in notes or len(images) != len(notes["names"]) or notes.get("crc32") != _crc32(images):
-                raise ValueError("the cache does not match its notes")
-        except (OSError, ValueError):
-            warnings.warn(f"the image cache {cache_file} is damaged or stale; decoding the files again",
-                          stacklevel=3)
-            cache_file.unlink(missing_ok=True)  # rebuild it
-        else:
-            _warn_about(notes.get("skipped", []), notes.get("converted", []), len(files), cached=True,
-                        stacklevel=3)
-            return to_unit_range(images), list(notes["names"])
+    if cache:
+        cached = _read_cache(cache_file, notes_file, len(files))
+        if cached is not None:
+            return cached
     images, report = decode_files(files, progress=progress)
     if cache:
+        _write_cache(cache_file, notes_file, images, report)
+    return to_unit_range(images), list(report.names)
+
+
+def _read_cache(cache_file: Path, notes_file: Path, total: int) -> tuple[np.ndarray, list[str]] | None:
+    """The cached faces and names, or None (no cache, a damaged or stale one, an unreadable folder)."""
+    try:
+        if not (cache_file.exists() and notes_file.exists()):
+            return None
+    except OSError:
+        return None  # a cache folder we may not look into: decode instead
+    try:
+        notes = json.loads(notes_file.read_text())
+        images = np.load(cache_file)
+        if "names" not in notes or len(images) != len(notes["names"]) or notes.get("crc32") != _crc32(images):
+            raise ValueError("the cache does not match its notes")
+    except (OSError, ValueError):
+        warnings.warn(f"the image cache {cache_file} is damaged or stale; decoding the files again", stacklevel=4)
+        try:
+            cache_file.unlink(missing_ok=True)  # rebuild it
+        except OSError:
+            pass
+        return None
+    _warn_about(notes.get("skipped", []), notes.get("converted", []), total, cached=True, stacklevel=4)
+    return to_unit_range(images), list(notes["names"])
+
+
+def _write_cache(cache_file: Path, notes_file: Path, images: np.ndarray, report: LoadReport) -> None:
+    """Cache the decoded faces; the cache is optional, so a folder that cannot take it (read-only,
+    full, a file in the way) is skipped with a warning instead of stopping the run."""
+    try:
         with atomic_path(cache_file) as tmp:
             np.save(tmp, images)
         with atomic_path(notes_file) as tmp:  # written last: it marks the cache complete
             tmp.write_text(json.dumps({"skipped": report.skipped, "converted": report.converted,
                                        "names": report.names, "crc32": _crc32(images)}))
-    return to_unit_range(images), list(report.names)
+    except OSError as error:  # StorageError included
+        warnings.warn(f"the decoded faces are not cached: {error} (set {config.ENV_CACHE} to a writable folder "
+                      "to keep them)", stacklevel=4)
 
 
 def _crc32(images: np.ndarray) -> int:
@@ -349,6 +394,11 @@ def _portraits() -> list[dict]:
     return json.loads(manifest.read_text())["faces"]
 
 
+def portrait_ids() -> list[str]:
+    """The built-in portraits' ids (Bioguide ids, e.g. ``A000014``), in the order of :func:`sample_faces`."""
+    return [entry["id"] for entry in _portraits()]
+
+
 _SAMPLE_CACHE: dict[int, np.ndarray] = {}
 
 
@@ -356,7 +406,7 @@ def sample_faces(count: int | None = None) -> np.ndarray:
     """The built-in faces: a few dozen public-domain official portraits (``inpaintkit/portraits/``,
     source and licence in its README), each framed like CelebA by :mod:`inpaintkit.faces`.
 
-    The face boxes were found once by ``scripts/make_builtin_faces.py`` and are stored in the
+    The face boxes were found once by ``tools/make_builtin_faces.py`` and are stored in the
     manifest, so loading only cuts and resizes. More faces than shipped repeat them in order.
     """
     entries = _portraits()
@@ -403,8 +453,6 @@ def train_dataset(images, batch_size: int = 64, *, seed: int = 0, epoch: int = 0
     ``skip_batches`` drops the batches an interrupted epoch already used. ``flip`` mirrors each
     face left-right with probability ½, drawn from (seed, epoch) too, so it also resumes exactly.
     """
-    import tensorflow as tf
-
     if len(images) < batch_size:
         raise DataError(f"{len(images)} images are fewer than one batch of {batch_size}")
     if skip_batches < 0:  # tf.data's skip(-1) would silently skip the whole epoch
@@ -465,18 +513,3 @@ def tuning_faces_named(root: Path | str, count: int) -> tuple[np.ndarray, list[s
 def tuning_faces(root: Path | str, count: int) -> np.ndarray:
     """:func:`tuning_faces_named` without the names."""
     return tuning_faces_named(root, count)[0]
-
-
-def full_size_mask(files: list[Path]) -> np.ndarray:
-    """True for files stored at CelebA's full 178×218 (or larger); False for scaled-down copies,
-    whose 108-px face box has to be upsampled to 64×64. Reads only the image headers."""
-    from PIL import Image
-
-    def width(path: Path) -> int:
-        try:
-            with Image.open(path) as image:
-                return image.size[0]
-        except OSError:
-            return 0
-
-    return np.array([width(path) >= ORIGINAL_SIZE[0] for path in files], dtype=bool)

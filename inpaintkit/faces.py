@@ -9,7 +9,7 @@ CelebA's aligned crops put the face at a fixed place; the kit's 64×64 faces are
    several, with a note), turning the photo upright when its face is on its side or upside down
    (:func:`find_upright_faces`; a turn it cannot be sure of is refused);
 3. map the detection box to the square CelebA's framing would take (:func:`crop_for_box`), with
-   constants calibrated on CelebA's own train crops (``scripts/calibrate_framing.py``), and flag
+   constants calibrated on CelebA's own train crops (``tools/calibrate_framing.py``), and flag
    a detection the cascade is unsure of (a close-up of eyes, hair: :func:`framing_doubts`);
 4. cut that square (padding with the edge where it leaves the photo) and resize it to 64×64 in [−1, 1].
 
@@ -19,16 +19,30 @@ framing is right, turned right, flagged or refused is measured in ``results/fram
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from .data import (FACE_BOX, IMAGE_SIZE, ORIGINAL_SIZE, DataError, read_rgb, resample_square, to_uint8,
                    to_unit_range)
+from .inpainting import LEARNING_RATE
+from .latent import sample_z
+from .masks import SIZE, MaskError, apply_mask, broadcast_masks, face_mask, missing_fraction, read_mask
+from .pipeline import fig8
+from .plotting import show_grid
+
+__all__ = ["AUGMENT_SCALES", "CROP_DX", "CROP_DY", "CROP_SCALE", "DETECT_SIDE", "FRAMING_ERROR",
+           "MIN_FACE", "OUTSIDE_LIMIT", "OUTSIDE_NOTE", "READ_SIDE", "SPREAD_LIMIT", "SURE_WINDOWS",
+           "TURN_MARGIN", "TURN_NAMES", "TURN_NOTES", "WEAK_PASS", "Box", "Detection", "celeba_crop_box",
+           "crop_for_box", "cut_mask", "cut_square", "default_mu", "detect_faces", "FaceError", "find_faces",
+           "find_upright_faces", "frame_photo", "frame_photos", "FramedFace", "framing_doubts",
+           "inpaint_own_faces", "mask_for_face", "masks_for_faces", "outside_share", "panel_figure", "turn"]
 
 # Box → crop mapping, in units of the detection box's side. Measured by
-# scripts/calibrate_framing.py on the first 1000 CelebA train crops (each resized to 178×218 and
+# tools/calibrate_framing.py on the first 1000 CelebA train crops (each resized to 178×218 and
 # searched by detect_faces; 945 faces found): the medians of crop side / box side and of the
 # crop centre's offset from the box centre. Re-run the script to reproduce them.
 CROP_SCALE = 1.0474
@@ -355,12 +369,8 @@ class FramedFace:
 
 def _upright_size(source) -> tuple[int, int] | None:
     """(width, height) of an image file as shown (EXIF orientation applied), at full size."""
-    import io as _io
-
-    from PIL import Image
-
     try:
-        with Image.open(_io.BytesIO(bytes(source)) if isinstance(source, (bytes, bytearray, memoryview))
+        with Image.open(io.BytesIO(bytes(source)) if isinstance(source, (bytes, bytearray, memoryview))
                         else source) as opened:
             width, height = opened.size
             quarter = opened.getexif().get(0x0112, 1) in (5, 6, 7, 8)  # the EXIF turns that swap the sides
@@ -453,8 +463,6 @@ def mask_for_face(mask, framed: FramedFace, *, name: str | None = None) -> tuple
     Raises :class:`inpaintkit.masks.MaskError` naming the problem, also when the cut mask has no
     hole or no known pixel.
     """
-    from .masks import SIZE, MaskError, face_mask, read_mask
-
     if isinstance(mask, np.ndarray):
         label = name or "mask array"
         drawn, notes = np.asarray(mask, dtype=bool), []
@@ -500,8 +508,6 @@ def mask_for_face(mask, framed: FramedFace, *, name: str | None = None) -> tuple
 def masks_for_faces(mask, framed: list[FramedFace]) -> tuple[np.ndarray, list[str]]:
     """:func:`mask_for_face` for every framed photo: (N, 64, 64) ``known`` masks and the notes,
     each naming its photo. Every photo is checked before an error (naming them all) is raised."""
-    from .masks import MaskError, read_mask
-
     label = "mask array" if isinstance(mask, np.ndarray) else f"mask {mask}"
     drawn, read_notes = (np.asarray(mask, bool), []) if isinstance(mask, np.ndarray) else read_mask(mask, name=label)
     cut, notes, problems = [], [f"{label}: {note}" for note in read_notes], []
@@ -522,38 +528,32 @@ def masks_for_faces(mask, framed: list[FramedFace]) -> tuple[np.ndarray, list[st
 def default_mu(known) -> float:
     """The paper's µ (§3.3) for a hole of this size: 0.66 as for its 25 % squares up to 3/8 of
     the face missing, else 0.33 as for its 50 % holes (a drawn hole has no pattern number)."""
-    from .masks import missing_fraction
-
     return 0.66 if float(np.mean(missing_fraction(known))) <= 0.375 else 0.33
 
 
-def inpaint_own_faces(faces, known, *, mu: float | None = None, steps: int | None = None, seed: int = 0,
-                      G=None, D=None, progress: bool = True, precision: str | None = None):
+def inpaint_own_faces(faces, known, G, D, *, steps: int, refine_steps: int | None = None,
+                      learning_rate: float = LEARNING_RATE, mu: float | None = None, seed: int = 0,
+                      progress: bool = True, precision: str | None = None):
     """Fig. 8 (inpaint → blend → refine → blend) on framed faces, each with its mask.
 
-    Every face starts from the z a batch of one would draw from ``seed``, so a photo gets the same
-    result alone (the notebook's widget) or in any place of a batch (the command line).
+    ``steps`` (and ``refine_steps``, default the same) and ``learning_rate`` come from the caller's
+    budget. Every face starts from the z a batch of one would draw from ``seed``, so a photo gets
+    the same result alone (the notebook's widget) or in any place of a batch (the command line).
     Metrics compare with the unmasked framed faces. Returns the :class:`PipelineResult`.
     """
-    from .dcgan import sample_z
-    from .masks import broadcast_masks
-    from .pipeline import inpaint_and_refine
-
     faces = np.asarray(faces, np.float32)
     faces = faces[None] if faces.ndim == 3 else faces
     known = broadcast_masks(known, len(faces))
     mu = default_mu(known) if mu is None else float(mu)
     start = np.repeat(sample_z(1, seed=seed), len(faces), axis=0)
     fresh = np.repeat(sample_z(1, seed=seed + 1), len(faces), axis=0)
-    return inpaint_and_refine(faces, known, G, D, mu=mu, inpaint_steps=steps, refine_steps=steps, seed=seed,
-                              original=faces, progress=progress, z0=start, z_fresh=fresh, precision=precision)
+    return fig8(faces, known, G, D, mu=mu, inpaint_steps=steps, refine_steps=steps if refine_steps is None else refine_steps,
+                learning_rate=learning_rate, seed=seed, original=faces, progress=progress, z0=start, z_fresh=fresh,
+                precision=precision)
 
 
 def panel_figure(result, index: int = 0, title: str | None = None):
     """One photo's panel: masked | inpainted [Yeh] | refined | original, as the paper's Fig. 9."""
-    from .masks import apply_mask
-    from .plotting import show_grid
-
     images = [apply_mask(result.y[index], result.known[index]), result.x_b[index], result.x[index],
               result.original[index]]
     return show_grid(images, titles=["masked", "inpainted [Yeh]", "refined", "original"], ncols=4, size=1.8,

@@ -15,20 +15,35 @@ redrawn without re-running the optimisations behind the others (``--only evaluat
 - ``cases``: Fig. 6 (refinement fixes) and Fig. 10 (refinement fails) on the sample face under
   many random holes (patterns 1, 2, 3 and 6, a seed each), picked by the colour gap across the
   hole's edge;
+- ``gallery``: on every built-in portrait and every pattern (1500 + 1500 steps by default), the
+  best, median and worst fill by hole MAE, labelled as such (``gallery.png``), and every face's
+  numbers (``gallery.json``): what a learner can expect, not a choice of pretty cases;
 - ``celeba``: local only, Fig. 6 and Fig. 10 on CelebA validation faces, picked by the colour
   gap to the mirrored known side (left-half pattern).
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 
-from .errors import InputError
 from . import blending, masks, plotting
-from .storage import atomic_path
+from .config import cache_dir
+from .data import celeba_root, load_celeba, portrait_ids, sample_faces
+from .errors import InputError
+from .evaluation import initial_z, masks_for
+from .metrics import image_metrics
+from .pipeline import fig8
+from .reports import load_results
+from .shortcomings import pick_cases, shortcoming_measures
+from .storage import atomic_path, atomic_write_text
+from .weights_io import load_pretrained, weights_fingerprint
 
-PARTS = ("patterns", "pipeline", "steps", "evaluation", "cases", "celeba")
+__all__ = ["CASE_PATTERNS", "DRAWN_BY", "PARTS", "celeba_folder", "make_all", "record_weights"]
+
+PARTS = ("patterns", "pipeline", "steps", "evaluation", "cases", "gallery", "celeba")
 CASE_PATTERNS = (1, 2, 3, 6)  # the random holes: every image gets a different one
 
 
@@ -39,11 +54,6 @@ def record_weights(out: str | Path, paths, G, D) -> None:
     """Note in ``out/weights.json`` which weights (:func:`dcgan.weights_fingerprint`) drew each
     of ``paths``, so that a figure left over from an older generator is caught (a test compares
     the record with the shipped weights). Figures under ``out/celeba/`` are local and not noted."""
-    import json
-
-    from .dcgan import weights_fingerprint
-    from .storage import atomic_write_text
-
     record_file = Path(out) / DRAWN_BY
     record = json.loads(record_file.read_text()) if record_file.exists() else {}
     fingerprint = weights_fingerprint(G, D)
@@ -52,8 +62,6 @@ def record_weights(out: str | Path, paths, G, D) -> None:
 
 
 def _save(figure, path: Path) -> Path:
-    import matplotlib.pyplot as plt
-
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         figure.savefig(tmp, dpi=110, bbox_inches="tight")
@@ -70,14 +78,11 @@ def patterns_figure(out: Path, faces, seed: int) -> list[Path]:
 
 
 def pipeline_figures(out: Path, faces, G, D, steps: int, seed: int) -> list[Path]:
-    from .pipeline import inpaint_and_refine
-
     numbers = list(masks.PATTERNS)
     batch = np.stack([faces[i % len(faces)] for i in range(len(numbers))])
     known = np.stack([masks.make_mask(n, seed=seed) for n in numbers])
     mu = np.array([masks.pattern(n).mu for n in numbers], np.float32)
-    result = inpaint_and_refine(batch, known, G, D, mu=mu, inpaint_steps=steps, refine_steps=steps, seed=seed,
-                                original=batch)
+    result = fig8(batch, known, G, D, mu=mu, inpaint_steps=steps, refine_steps=steps, seed=seed, original=batch)
     traces = {"inpainting (Eq. 3)": result.inpaint_losses, "refinement (Eq. 9)": result.refine_losses}
     pasted = blending.paste(batch, known, result.x_g)
     rows = [[masks.apply_mask(b, k), p, x] for b, k, p, x in zip(batch[:3], known[:3], pasted[:3], result.x_b[:3])]
@@ -89,8 +94,6 @@ def pipeline_figures(out: Path, faces, G, D, steps: int, seed: int) -> list[Path
 
 def steps_figure(out: Path, faces, G, D, steps: int, seed: int) -> list[Path]:
     """Table 2 as pictures: the refinement run starts from the 1500-step blend of the same run."""
-    from .pipeline import fig8
-
     centre = masks.make_masks(5, len(faces), seed=seed)
     run = fig8(faces, centre, G, D, mu=masks.pattern(5).mu, inpaint_steps=steps, refine_steps=steps, seed=seed,
                longer_inpainting=steps)
@@ -101,12 +104,10 @@ def steps_figure(out: Path, faces, G, D, steps: int, seed: int) -> list[Path]:
                   out / "steps_vs_refinement.png")]
 
 
-def evaluation_figures(out: Path, results=None) -> list[Path]:
-    from .evaluation import RESULTS, load_results
-
-    rows = load_results(RESULTS if results is None else results)["rows"]
+def evaluation_figures(out: Path, results: str | Path) -> list[Path]:
+    rows = load_results(results)["rows"]
     if not rows:
-        print("no committed evaluation rows: run `python -m inpaintkit evaluate` first")
+        print(f"no evaluation rows in {results}: run `python -m inpaintkit evaluate` first")
         return []
     return [_save(plotting.plot_differences(rows, metric), out / f"table1_{metric.lower()}_change.png")
             for metric in ("MAE", "PSNR")]
@@ -123,34 +124,26 @@ def celeba_folder(out: str | Path) -> Path:
 
 def celeba_figures(out: Path, root, G, D, steps: int, seed: int, count: int) -> list[Path]:
     """Fig. 6 and Fig. 10 on CelebA validation faces, into ``out/celeba/`` (git-ignored)."""
-    from .data import load_celeba
-    from .pipeline import inpaint_and_refine
-
     local = celeba_folder(out)
     people = load_celeba(root, "validation", count, progress=False)
     left = masks.make_masks(4, len(people), seed=seed)
-    run = inpaint_and_refine(people, left, G, D, which_pattern=4, inpaint_steps=steps, refine_steps=steps,
-                             seed=seed, original=people)
+    run = fig8(people, left, G, D, mu=masks.pattern(4).mu, inpaint_steps=steps, refine_steps=steps, seed=seed,
+               original=people)
     return _case_figures(local, people, run, D, "mirror_color_gap")
 
 
 def cases_figures(out: Path, faces, G, D, steps: int, seed: int, count: int = 16) -> list[Path]:
     """Fig. 6 and Fig. 10 on the sample face: ``count`` random holes, one seed each."""
-    from .pipeline import inpaint_and_refine
-
     numbers = [CASE_PATTERNS[i % len(CASE_PATTERNS)] for i in range(count)]
     batch = np.stack([faces[i % len(faces)] for i in range(count)])
     known = np.stack([masks.make_mask(n, seed=seed + i) for i, n in enumerate(numbers)])
     mu = np.array([masks.pattern(n).mu for n in numbers], np.float32)
-    run = inpaint_and_refine(batch, known, G, D, mu=mu, inpaint_steps=steps, refine_steps=steps, seed=seed,
-                             original=batch)
+    run = fig8(batch, known, G, D, mu=mu, inpaint_steps=steps, refine_steps=steps, seed=seed, original=batch)
     return _case_figures(out, batch, run, D, "edge_color_gap")
 
 
 def _case_figures(folder: Path, faces, run, D, key: str) -> list[Path]:
     """Fig. 6 (``key`` fell most with refinement) and Fig. 10 (rose most), four rows each."""
-    from .shortcomings import pick_cases, shortcoming_measures
-
     before = shortcoming_measures(D, faces, run.known, run.x_g, run.x_b)
     after = shortcoming_measures(D, faces, run.known, run.x_r, run.x)
     written = []
@@ -163,20 +156,73 @@ def _case_figures(folder: Path, faces, run, D, key: str) -> list[Path]:
     return written
 
 
-def make_all(out: str | Path = "figures", steps: int = 1500, celeba_count: int = 64, seed: int = 0,
-             parts=PARTS, results=None) -> list[Path]:
-    """The figures of ``parts``; ``steps`` per optimisation stage (the paper's 1500 by default)."""
-    from .data import celeba_root, sample_faces
+def gallery_runs(faces, G, D, steps: int, seed: int) -> dict[int, dict[str, np.ndarray]]:
+    """Fig. 8 on every face under every pattern, masks and starting z drawn per face as the
+    evaluation draws them; per pattern the final images and each face's hole and whole-image MAE.
+    Each pattern's run is kept in the cache folder (keyed by the weights, steps and seed), so an
+    interrupted gallery resumes at the next pattern."""
+    folder = cache_dir() / "gallery" / f"{weights_fingerprint(G, D)[:16]}-{steps}-{seed}"
+    indices = range(len(faces))
+    runs = {}
+    for which in masks.PATTERNS:
+        stored = folder / f"pattern{which}.npz"
+        if stored.exists():
+            runs[which] = dict(np.load(stored))
+            continue
+        known = masks_for(which, indices, seed)
+        run = fig8(faces, known, G, D, mu=masks.pattern(which).mu, inpaint_steps=steps, refine_steps=steps,
+                   seed=seed, z0=initial_z(which, indices, seed, 0), z_fresh=initial_z(which, indices, seed, 1),
+                   original=faces, progress=False)
+        runs[which] = {"known": known, "x_b": run.x_b, "x": run.x,
+                       "hole_mae": image_metrics(run.x, faces, known, region="missing")["MAE"],
+                       "hole_mae_before": image_metrics(run.x_b, faces, known, region="missing")["MAE"],
+                       "image_mae": image_metrics(run.x, faces)["MAE"]}
+        try:  # the cache is optional: a folder that cannot be written costs a rerun, not the figure
+            folder.mkdir(parents=True, exist_ok=True)
+            with atomic_path(stored) as tmp:
+                np.savez(tmp, **runs[which])
+        except OSError as error:
+            print(f"note: the gallery's cache {folder} cannot be written ({error.strerror}); going on without it")
+        print(f"gallery: pattern {which} done")
+    return runs
 
+
+def gallery_figures(out: Path, faces, G, D, steps: int, seed: int) -> list[Path]:
+    """The best, median and worst refined fill by hole MAE for each pattern, on the built-in portraits."""
+    runs = gallery_runs(faces, G, D, steps, seed)
+    ids = portrait_ids()[:len(faces)]
+    panels, titles, record = [], [], {"steps": steps, "seed": seed, "faces": len(faces), "patterns": {}}
+    for which, run in runs.items():
+        order = np.argsort(run["hole_mae"], kind="stable")
+        picks = {"best": order[0], "median": order[len(order) // 2], "worst": order[-1]}
+        for label, i in picks.items():
+            panels += [masks.apply_mask(faces[i], run["known"][i]), run["x"][i], faces[i]]
+            titles += [f"({which}) {label}: {ids[i]}", f"refined, hole MAE {run['hole_mae'][i]:.1f}", "original"]
+        record["patterns"][str(which)] = {
+            "picks": {label: ids[i] for label, i in picks.items()},
+            "hole_mae": {ids[i]: round(float(v), 2) for i, v in enumerate(run["hole_mae"])},
+            "hole_mae_before_refinement": {ids[i]: round(float(v), 2) for i, v in enumerate(run["hole_mae_before"])},
+            "image_mae": {ids[i]: round(float(v), 2) for i, v in enumerate(run["image_mae"])}}
+    grid = plotting.show_grid(panels, titles=titles, ncols=9, size=1.25,
+                              suptitle=f"Best, median and worst of {len(faces)} built-in portraits by hole MAE, "
+                                       f"{steps} + {steps} steps (public-domain portraits)")
+    for axis in grid.axes:
+        axis.title.set_fontsize(6)
+    atomic_write_text(out / "gallery.json", json.dumps(record, indent=1) + "\n")
+    return [_save(grid, out / "gallery.png"), out / "gallery.json"]
+
+
+def make_all(out: str | Path, *, results: str | Path, steps: int = 1500, celeba_count: int = 64, seed: int = 0,
+             parts=PARTS) -> list[Path]:
+    """The figures of ``parts`` into ``out``; ``steps`` per optimisation stage (the paper's 1500 by
+    default); ``results``: the evaluation run whose per-face changes are plotted."""
     unknown = set(parts) - set(PARTS)
     if unknown:
         raise InputError(f"unknown figure part(s) {sorted(unknown)}; choose from {PARTS}")
     out = Path(out)
     faces = sample_faces()
     G = D = None
-    if set(parts) & {"pipeline", "steps", "cases", "celeba"}:
-        from .dcgan import load_pretrained
-
+    if set(parts) & {"pipeline", "steps", "cases", "gallery", "celeba"}:
         G, D = load_pretrained()
     written = []
     if "patterns" in parts:
@@ -190,6 +236,8 @@ def make_all(out: str | Path = "figures", steps: int = 1500, celeba_count: int =
         written += evaluation_figures(out, results)
     if "cases" in parts:
         drawn += cases_figures(out, faces, G, D, steps, seed)
+    if "gallery" in parts:
+        drawn += gallery_figures(out, faces, G, D, steps, seed)
     if drawn:
         record_weights(out, drawn, G, D)
     written += drawn

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["Z_DIM", "sample_z"]
+
 Z_DIM = 100
 
 

@@ -12,8 +12,13 @@ Eq. 3:  L_inpainting = L_content + λ·L_perception, λ = 0.003.
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import uniform_filter
 
+from ._tf import tf
 from .errors import InputError
+
+__all__ = ["LAMBDA", "VARIANTS", "WINDOW", "content_loss", "content_weights", "inpainting_loss", "inpainting_parts",
+           "near_hole_set", "perceptual_loss"]
 
 LAMBDA = 0.003
 WINDOW = 7  # n of Eq. 4: not printed in the paper; Yeh et al. use 7
@@ -21,12 +26,27 @@ VARIANTS = ("paper", "yeh")
 
 
 def content_weights(known, n: int = WINDOW, variant: str = "paper") -> np.ndarray:
-    """Eq. 4's weights for a mask (64, 64) or a batch (N, 64, 64): float32 (N, 64, 64).
+    """Eq. 4's weights wᵢ, one per pixel, shared by the three colour channels.
 
-    ``variant="paper"``: wᵢ = |Hᵢ| / |Hᵢᶜ| (missing over known in the window), as Eq. 4 prints it.
-    ``variant="yeh"``: wᵢ = |Hᵢ| / |Wᵢ|, the fraction of holes in the window (Yeh et al.'s code).
-    Windows at the border count only the pixels inside the image. Computed with a box filter
-    (a convolution with an n×n kernel of ones) over the hole indicator.
+    Parameters
+    ----------
+    known : bool array (64, 64) or (N, 64, 64)
+        True on clean pixels (0/1 numbers are accepted).
+    n : int
+        The window's side (odd, ≥ 3; not printed in the paper, Yeh et al. use 7).
+    variant : {"paper", "yeh"}
+        "paper": wᵢ = |Hᵢ| / |Hᵢᶜ|, missing over known pixels in the window, as Eq. 4 prints it;
+        "yeh": wᵢ = |Hᵢ| / |Wᵢ|, the fraction of holes in the window (Yeh et al.'s code).
+
+    Returns
+    -------
+    float32 array (N, 64, 64)
+        Positive on the set S (known pixels with a hole in their window), 0 elsewhere. Windows at
+        the border count only the pixels inside the image (a box filter over the hole indicator).
+
+    References
+    ----------
+    The paper's Eq. 4 (§1.2); Yeh et al., "Semantic image inpainting with deep generative models".
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 3 or n % 2 == 0:
         raise InputError(f"the window n must be an odd integer ≥ 3, got {n!r}")
@@ -51,8 +71,6 @@ def content_weights(known, n: int = WINDOW, variant: str = "paper") -> np.ndarra
 
 def _window_counts(batch: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Per pixel of a (N, H, W) known-mask batch: missing pixels and in-image pixels in its n×n window."""
-    from scipy.ndimage import uniform_filter
-
     holes = (~batch).astype(np.float64)
     # uniform_filter with zero padding gives the window mean; times n² it is a count (rint removes
     # the float rounding). Zero padding of the all-ones image counts the in-image window pixels.
@@ -72,20 +90,42 @@ def near_hole_set(known, window: int = WINDOW) -> np.ndarray:
 
 
 def content_loss(x, y, weights):
-    """Eq. 4 per image: Σᵢ wᵢ·|xᵢ − yᵢ| over pixels and colour channels, shape (N,).
+    """Eq. 4 per image: L_content = Σᵢ wᵢ·|xᵢ − yᵢ|, summed over pixels and colour channels.
 
-    ``x``, ``y``: (N, 64, 64, 3); ``weights``: (N, 64, 64) from :func:`content_weights`, shared by
-    the three channels. Pixels with wᵢ = 0 (missing, or far from every hole) do not count.
+    Parameters
+    ----------
+    x, y : tensors (N, 64, 64, 3)
+        The generated images G(z) and the damaged images.
+    weights : (N, 64, 64)
+        From :func:`content_weights`; pixels with wᵢ = 0 (missing, or far from every hole) do not count.
+
+    Returns
+    -------
+    tensor (N,)
+
+    References
+    ----------
+    The paper's Eq. 4.
     """
-    import tensorflow as tf
-
     return tf.reduce_sum(weights[..., None] * tf.abs(x - y), axis=[1, 2, 3])
 
 
 def perceptual_loss(logits):
-    """Eq. 5 per image: log(1 − D(x)) = −softplus(ℓ) from D's logit ℓ, shape (N,)."""
-    import tensorflow as tf
+    """Eq. 5 per image: L_perception = log(1 − D(x)), from D's logit ℓ.
 
+    Parameters
+    ----------
+    logits : tensor (N, 1) or (N,), D's logits on the generated images.
+
+    Returns
+    -------
+    tensor (N,)
+        log(1 − σ(ℓ)) = −softplus(ℓ), finite for every ℓ (the naive form overflows near ℓ = ±90).
+
+    References
+    ----------
+    The paper's Eq. 5 (§1.2).
+    """
     return -tf.nn.softplus(tf.reshape(logits, [-1]))
 
 
@@ -98,5 +138,21 @@ def inpainting_parts(x, y, weights, logits, lam: float = LAMBDA) -> dict:
 
 
 def inpainting_loss(x, y, weights, logits, lam: float = LAMBDA):
-    """Eq. 3 per image: L_content (Eq. 4) + λ·L_perception (Eq. 5), shape (N,)."""
+    """Eq. 3 per image: L_inpainting = L_content (Eq. 4) + λ·L_perception (Eq. 5).
+
+    Parameters
+    ----------
+    x, y : tensors (N, 64, 64, 3), G(z) and the damaged images.
+    weights : (N, 64, 64), Eq. 4's weights (:func:`content_weights`).
+    logits : tensor (N, 1), D's logits on x.
+    lam : float, λ (the paper: 0.003).
+
+    Returns
+    -------
+    tensor (N,)
+
+    References
+    ----------
+    The paper's Eq. 3.
+    """
     return inpainting_parts(x, y, weights, logits, lam)["loss"]

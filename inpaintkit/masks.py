@@ -13,12 +13,18 @@ Choices the paper leaves open, each a parameter:
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, ImageOps
 
 from .errors import InputError
+
+__all__ = ["HOLE_BELOW", "PATTERNS", "SIZE", "apply_mask", "broadcast_masks", "face_mask", "make_mask",
+           "make_masks", "mask_from_png", "mask_from_strokes", "MaskError", "missing_fraction", "parse_patterns",
+           "pattern", "Pattern", "read_mask", "validate_known"]
 
 SIZE = 64
 
@@ -167,12 +173,8 @@ def read_mask(source, *, name: str | None = None) -> tuple[np.ndarray, list[str]
     grey levels, colour or transparency had to be read. EXIF orientation is applied (as for
     photos), so a mask lies on its photo as both are shown.
     """
-    import io as _io
-
-    from PIL import Image, ImageOps
-
     label = name or ("uploaded mask" if isinstance(source, (bytes, bytearray, memoryview)) else str(source))
-    opened_from = _io.BytesIO(bytes(source)) if isinstance(source, (bytes, bytearray, memoryview)) else source
+    opened_from = io.BytesIO(bytes(source)) if isinstance(source, (bytes, bytearray, memoryview)) else source
     notes: list[str] = []
     try:
         with Image.open(opened_from) as opened:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import InputError, check_range
+from .errors import InputError, check_range, image_floats
+
+__all__ = ["METRICS", "image_metrics", "mean_metrics", "psnr_from_mse", "to_255"]
 
 METRICS = ("MAE", "MSE", "PSNR", "MSSIM")
 # Gaussian σ = 1.5 gives an 11×11 window; like Wang et al.'s code, SSIM is averaged over the
@@ -18,20 +20,33 @@ _SSIM_BORDER = 5
 
 
 def to_255(images) -> np.ndarray:
-    """[−1, 1] → [0, 255] as float64 (no rounding: metrics see what the model produced)."""
-    images = np.asarray(images, dtype=np.float64)
+    """[−1, 1] → [0, 255] as float64 (no rounding: metrics see what the model produced).
+    Images on another scale are refused (:func:`~inpaintkit.errors.check_range`), not clipped."""
+    images = _numbers(images, "images")
+    check_range(images, "images")
     return np.clip((images + 1.0) * 127.5, 0.0, 255.0)
 
 
 def psnr_from_mse(mse) -> np.ndarray:
-    """PSNR = 10·log₁₀(255² / MSE); infinite for MSE = 0."""
+    """PSNR = 10·log₁₀(255² / MSE); infinite for MSE = 0. A negative or NaN MSE is refused."""
     mse = np.asarray(mse, dtype=np.float64)
+    if np.any(np.isnan(mse)) or np.any(mse < 0):
+        bad = mse if mse.ndim == 0 else mse[np.isnan(mse) | (mse < 0)][:3]
+        raise InputError(f"an MSE must be a number ≥ 0, got {bad}")
     with np.errstate(divide="ignore"):
         return 10.0 * np.log10(255.0 ** 2 / mse)
 
 
+def _numbers(images, name: str) -> np.ndarray:
+    """float64 from any numeric image array (uint8 converted from 0–255 with a warning)."""
+    array = image_floats(images, name)
+    if array.dtype.kind not in "fiu":
+        raise InputError(f"{name} must hold numbers, got dtype {array.dtype}")
+    return np.asarray(array, dtype=np.float64)
+
+
 def _as_batch(images, name: str) -> np.ndarray:
-    array = np.asarray(images, dtype=np.float64)
+    array = _numbers(images, name)
     if array.ndim == 3:
         array = array[None]
     if array.ndim != 4 or array.shape[-1] != 3:
@@ -54,7 +69,7 @@ def image_metrics(result, original, known=None, *, region: str = "image") -> dic
     check_range(y, "original")
     if x.shape != y.shape:
         raise InputError(f"result {x.shape} and original {y.shape} differ in shape")
-    x, y = to_255(x), to_255(y)
+    x, y = (np.clip((a + 1.0) * 127.5, 0.0, 255.0) for a in (x, y))  # to_255 of checked arrays
     if region == "image":
         weight = np.ones(x.shape[:3], dtype=bool)
     elif region == "missing":
@@ -94,6 +109,11 @@ def mean_metrics(per_image: dict[str, np.ndarray]) -> dict[str, float]:
     paper's Table 1 is consistent (e.g. MSE 777.16 → PSNR 19.23). ``PSNR_per_image`` is the mean of
     per-image PSNR, for readers who expect that instead.
     """
+    missing = [name for name in METRICS if name not in per_image]
+    if missing:
+        raise InputError(f"per_image lacks {', '.join(missing)} (give image_metrics' result)")
+    if any(np.size(per_image[name]) == 0 for name in METRICS):
+        raise InputError("per_image holds no image: there is nothing to average")
     out = {name: float(np.mean(per_image[name])) for name in ("MAE", "MSE", "MSSIM")}
     out["PSNR"] = float(psnr_from_mse(out["MSE"]))
     out["PSNR_per_image"] = float(np.mean(per_image["PSNR"]))

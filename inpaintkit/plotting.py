@@ -1,15 +1,24 @@
 """Figures for the notebooks: one place for the plot style and the image panels."""
 from __future__ import annotations
 
+import matplotlib as mpl
+import matplotlib.pyplot as plt
 import numpy as np
 
-from .losses import near_hole_set  # noqa: F401  (plotting.near_hole_set, as notebook 00 calls it)
+from .blending import poisson_operator
+from .data import FACE_BOX, ORIGINAL_SIZE
+from .dcgan import layer_shapes
+from .losses import content_weights, near_hole_set  # noqa: F401  (near_hole_set: notebook 00 calls plotting.near_hole_set)
+from .masks import pattern
+
+__all__ = ["PIPELINE_STAGES", "loss_pixel_sets", "plot_differences", "plot_effect_sizes",
+           "plot_gan_history", "plot_paired", "plot_traces", "show_architecture", "show_framing",
+           "show_grid", "show_heatmaps", "show_loss_pixel_sets", "show_masks", "show_normal_equations",
+           "show_pipeline", "show_sets", "to_display", "use_style"]
 
 
 def use_style() -> None:
     """The kit's plot style: small, clean panels without ticks on images."""
-    import matplotlib as mpl
-
     mpl.rcParams.update({"figure.dpi": 100, "axes.titlesize": 9, "axes.labelsize": 9,
                          "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8,
                          "image.interpolation": "nearest", "figure.max_open_warning": 0})
@@ -22,8 +31,6 @@ def to_display(image) -> np.ndarray:
 
 def show_grid(images, titles=None, ncols: int = 8, size: float = 1.2, row_titles=None, suptitle=None):
     """A grid of [−1, 1] images (N, 64, 64, 3) or 2-D arrays; returns the figure."""
-    import matplotlib.pyplot as plt
-
     images = list(images)
     nrows = int(np.ceil(len(images) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.1), squeeze=False)
@@ -50,10 +57,6 @@ def show_grid(images, titles=None, ncols: int = 8, size: float = 1.2, row_titles
 
 def show_architecture(G, D, size: float = 1.0):
     """A drawing of the two networks' shapes (notebook 01): one box per layer that changes shape."""
-    import matplotlib.pyplot as plt
-
-    from .dcgan import layer_shapes
-
     fig, axes = plt.subplots(2, 1, figsize=(10 * size, 3.2 * size))
     for ax, model, title in ((axes[0], G, "generator G"), (axes[1], D, "discriminator D")):
         shapes = [("input", tuple(model.input_shape[1:]))] + [
@@ -77,8 +80,6 @@ def show_architecture(G, D, size: float = 1.0):
 
 def plot_gan_history(history: dict, smooth: int = 5):
     """D's and G's losses and D's mean probabilities per training step (Eq. 1)."""
-    import matplotlib.pyplot as plt
-
     def smoothed(values):
         values = np.asarray(values, dtype=float)
         if len(values) < smooth:
@@ -101,8 +102,6 @@ def plot_gan_history(history: dict, smooth: int = 5):
 
 def plot_traces(traces: dict, ylabel: str = "loss", log: bool = False):
     """Loss traces (steps, N) per label: the mean over images, and the images' range shaded."""
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots(figsize=(5, 3))
     for label, trace in traces.items():
         trace = np.asarray(trace, dtype=float)
@@ -122,8 +121,6 @@ def plot_traces(traces: dict, ylabel: str = "loss", log: bool = False):
 
 def show_heatmaps(maps, titles=None, ncols: int = 6, size: float = 1.6, cmap: str = "magma"):
     """2-D maps (for example the content weights of Eq. 4) with a colour bar each."""
-    import matplotlib.pyplot as plt
-
     maps = list(maps)
     nrows = int(np.ceil(len(maps) / ncols))
     fig, axes = plt.subplots(nrows, min(ncols, len(maps)), figsize=(min(ncols, len(maps)) * size * 1.25,
@@ -141,10 +138,6 @@ def show_heatmaps(maps, titles=None, ncols: int = 6, size: float = 1.6, cmap: st
 
 def show_framing(raw, framed):
     """Notebook 00: a raw aligned crop with the central 108/178 box drawn, and the 64×64 face."""
-    import matplotlib.pyplot as plt
-
-    from .data import FACE_BOX, ORIGINAL_SIZE
-
     raw = np.asarray(raw)
     height, width = raw.shape[:2]
     scale = min(width / ORIGINAL_SIZE[0], height / ORIGINAL_SIZE[1])
@@ -167,8 +160,6 @@ def show_masks(masks, titles=None, ncols: int = 6, size: float = 1.4, suptitle=N
 
     Each panel gets a thin frame so that a white border region stays visible.
     """
-    import matplotlib.pyplot as plt
-
     masks = [np.asarray(m, dtype=bool) for m in masks]
     ncols = max(1, min(ncols, len(masks)))
     nrows = int(np.ceil(len(masks) / ncols))
@@ -207,10 +198,6 @@ def show_sets(image, known, window: int = 7, fill: float = 0.6):
 
 def plot_differences(rows, metric: str = "MAE", region: str = "image"):
     """Per pattern, the distribution of after − before refinement (Table 1's change, per image)."""
-    import matplotlib.pyplot as plt
-
-    from .masks import pattern
-
     numbers = sorted({r["pattern"] for r in rows})
     data = [[r[f"after_{region}_{metric}"] - r[f"before_{region}_{metric}"] for r in rows if r["pattern"] == n]
             for n in numbers]
@@ -237,8 +224,6 @@ def show_pipeline(images=None, size: float = 1.0):
     """The pipeline of the paper's Fig. 8, drawn from code: damaged face → inpaint z (Eq. 2–5) →
     blend (Eq. 6) → refine z (Eq. 7–9) → blend again. ``images``: optionally the five images
     (y shown with its holes, x_g, x_b, x_r, x) to draw under the boxes. Returns the figure."""
-    import matplotlib.pyplot as plt
-
     count = len(PIPELINE_STAGES)
     rows = 2 if images is not None else 1
     fig, axes = plt.subplots(rows, count, figsize=(count * 1.9 * size, (1.3 + 1.7 * (rows - 1)) * size),
@@ -268,8 +253,6 @@ def loss_pixel_sets(known, window: int = 7) -> dict[str, np.ndarray]:
     one mask: Eq. 4 (content: the weights wᵢ on S), Eq. 7 (global consensus: 1 on every known
     pixel), Eq. 8 (inpainting consensus: 1 on every missing pixel, times µ in Eq. 9). Eq. 5 sees
     the whole image through D, not pixel by pixel."""
-    from .losses import content_weights
-
     known = np.asarray(known, dtype=bool)
     return {"Eq. 4: content (wᵢ on S)": content_weights(known, n=window)[0],
             "Eq. 7: global consensus (Mᶜ)": known.astype(np.float32),
@@ -282,8 +265,6 @@ def show_loss_pixel_sets(known, window: int = 7, mu: float | None = None, size: 
     Inpainting (Eq. 3) sees only the thin band S; refinement (Eq. 9) sees every known pixel with
     weight 1 and the inpainted ones with µ. Each panel is framed and titled with its share of
     the image. Returns the figure."""
-    import matplotlib.pyplot as plt
-
     sets = loss_pixel_sets(known, window)
     if mu is not None:
         key = "Eq. 8: inpainting consensus (M)"
@@ -306,8 +287,6 @@ def plot_paired(before, after, labels=("before", "after"), ylabel: str = "", bas
     """One line per image from its value in one condition to its value in the other, the means
     as thick marks, and optionally a per-image baseline (e.g. the original face's own value) as
     grey crosses: a change is read against the spread and the baseline, not as two means."""
-    import matplotlib.pyplot as plt
-
     before, after = np.asarray(before, float), np.asarray(after, float)
     fig, ax = plt.subplots(figsize=(3.6, 3))
     for b, a in zip(before, after):
@@ -331,10 +310,6 @@ def plot_paired(before, after, labels=("before", "after"), ylabel: str = "", bas
 def plot_effect_sizes(ours: dict, paper: dict, metric: str = "MAE"):
     """Per pattern, the relative change after − before refinement (% of the before value) of the
     kit's run beside the paper's Table 1. ``ours``/``paper``: pattern → (before, after)."""
-    import matplotlib.pyplot as plt
-
-    from .masks import pattern
-
     numbers = sorted(set(ours) | set(paper))
     fig, ax = plt.subplots(figsize=(6, 3))
     width = 0.38
@@ -354,10 +329,6 @@ def show_normal_equations(known, kind: str = "paper"):
     """Eq. 6 as a linear system, drawn: the non-zeros of the operator L restricted to the missing
     pixels (L_M), and of the normal-equation matrix L_Mᵀ L_M, whose non-zeros hug the diagonal
     (a band about two image rows wide), which is why a banded Cholesky solves it exactly."""
-    import matplotlib.pyplot as plt
-
-    from .blending import poisson_operator
-
     known = np.asarray(known, dtype=bool)
     operator = poisson_operator(kind).tocsc()
     missing = np.flatnonzero(~known.ravel())

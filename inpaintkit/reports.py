@@ -23,6 +23,15 @@ from .metrics import METRICS, mean_metrics
 from .shortcomings import MEASURES, before_after
 from .storage import atomic_write_text
 
+__all__ = ["BASELINES", "BEFORE_THE_KEY", "DELTA_FORMATS", "NOTE_KEYS", "RUN_KEYS", "SCHEMA", "PAPER_TABLE1",
+           "PAPER_TABLE2", "README_END", "README_START", "STAGES", "baseline_maes", "baselines_markdown",
+           "batch_files", "block_markers", "bootstrap_ci", "budget_price_markdown", "by_pattern", "check_record_target", "collect",
+           "consistency_markdown", "deltas_markdown", "effect_size_summary", "effect_sizes", "findings_markdown",
+           "hole_only_ratio", "interval_cell", "load_results", "paste_block", "paste_summary", "baselines_match",
+           "read_baselines", "read_batch", "read_block", "read_settings", "record_block", "refinement_changes",
+           "relative_change", "rows_csv", "settings_differences", "shortcomings_markdown", "summary_markdown",
+           "table1_deltas_markdown", "table1_markdown", "table2_deltas_markdown", "table2_markdown", "write_reports"]
+
 # Table 1 and Table 2 of the paper: (MAE, MSE, PSNR, MSSIM), before → after refinement.
 PAPER_TABLE1 = {
     1: ((16.20, 777.16, 19.23, 0.8760), (14.04, 626.17, 20.16, 0.8921)),
@@ -123,6 +132,89 @@ def consistency_markdown(rows) -> str:
     return "\n".join(lines)
 
 
+# ----------------------------------------------------------------------------- a run's settings
+# settings.json of an evaluation folder, and the "settings" every batch file carries (schema 2):
+#   schema         2 (a folder without it was written before these keys existed: schema 1)
+#   data           the data folder the faces came from (a note: the same faces elsewhere are the same run)
+#   partition      "validation" or "test" (None: faces handed over by Python code)
+#   faces          sha256 of the faces' pixels (float32, in order): which faces, wherever they came from
+#   n, patterns, steps, refine_steps, learning_rate, batch_size, seed, table2, refine_init, precision
+#   weights        sha256 of G's and D's weights (weights_io.weights_fingerprint)
+#   budget, n_asked  notes: the budget named on the command line, the --n asked for
+SCHEMA = 2
+# What defines a run's numbers: a resume, a shard or a merged batch must match every one.
+RUN_KEYS = ("partition", "faces", "n", "patterns", "steps", "refine_steps", "learning_rate", "batch_size", "seed",
+            "table2", "refine_init", "precision", "weights")
+# Recorded for the reader, never compared.
+NOTE_KEYS = ("schema", "data", "budget", "n_asked")
+# The value a key had in runs recorded before the key existed (the kit could only do this then).
+# (settings.json recorded the learning rate only when it was not the paper's, and had no
+# precision before bfloat16 existed.)
+BEFORE_THE_KEY = {"precision": "float32", "learning_rate": 0.003}
+_REQUIRED = ("n", "patterns", "steps", "refine_steps", "batch_size", "seed")
+
+
+def read_settings(out) -> dict:
+    """An evaluation folder's ``settings.json``, checked; keys a run recorded before they existed
+    hold the value they must have had (:data:`BEFORE_THE_KEY`), and ``schema`` says which keys
+    the folder records (1: none of ``data``, ``partition``, ``faces``)."""
+    path = Path(out) / "settings.json"
+    try:
+        settings = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError(f"{Path(out)} holds no evaluation run (no settings.json)") from None
+    except (OSError, ValueError) as error:
+        raise InputError(f"{path} is damaged ({error.__class__.__name__}); pick another --out") from None
+    missing = [key for key in _REQUIRED if not isinstance(settings, dict) or key not in settings]
+    if missing:
+        raise InputError(f"{path} is damaged: it lacks {', '.join(missing)}; pick another --out")
+    schema = settings.get("schema", 1)
+    if schema not in (1, SCHEMA):
+        raise InputError(f"{path} has schema {schema!r}, which this version of the kit does not know "
+                         f"(it writes schema {SCHEMA}): update inpaintkit or pick another --out")
+    return {**BEFORE_THE_KEY, **settings, "schema": schema}
+
+
+def settings_differences(saved: dict, wanted: dict, keys=RUN_KEYS) -> list[str]:
+    """``"key: saved → wanted"`` for every key of ``keys`` that both record and that differs (a key
+    one of them lacks was recorded before it existed, and is checked by other means)."""
+    return [f"{key}: {_short(saved[key])} → {_short(wanted[key])}" for key in keys
+            if key in saved and key in wanted and saved[key] != wanted[key]]
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text[:19] + "…'" if isinstance(value, str) and len(value) > 40 else text
+
+
+def read_baselines(out) -> dict | None:
+    """``baselines.json`` of a run as {pattern: {fill: {metric: per-face values}}} (its recorded
+    ``settings`` left out), or None when there is none."""
+    path = Path(out) / "baselines.json"
+    if not path.exists():
+        return None
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise InputError(f"{path} is damaged ({error.__class__.__name__}): delete it and run "
+                         "`evaluate --report-only` to compute it again") from None
+    return {key: value for key, value in stored.items() if key != "settings"}
+
+
+def baselines_match(out, settings: dict) -> bool:
+    """Whether ``out/baselines.json`` holds the baselines of the run ``settings`` describes: the
+    same faces, n, patterns and seed (one written before it recorded them: n faces for each of
+    the run's patterns). Stale baselines would sit beside the run's rows as if on its faces."""
+    stored = read_baselines(out)
+    if stored is None:
+        return False
+    recorded = json.loads((Path(out) / "baselines.json").read_text()).get("settings")
+    if recorded is None:
+        return all(str(w) in stored and len(stored[str(w)]["grey"]["MAE"]) == settings["n"]
+                   for w in settings["patterns"])
+    return not settings_differences(recorded, settings, keys=("faces", "n", "patterns", "seed"))
+
+
 BATCH_NAME = re.compile(r"pattern(\d+)_batch(\d{3})\.json")
 
 
@@ -140,6 +232,8 @@ def read_batch(path: Path) -> dict:
         count = len(batch["indices"])
         if len(batch["names"]) != count or not isinstance(batch["pattern"], int):
             raise InputError("names and indices differ in length")
+        if not isinstance(batch.get("settings", {}), dict):
+            raise InputError("its settings are not a record")
         for key, value in batch.items():
             if isinstance(value, list) and len(value) != count:
                 raise InputError(f"{key} has {len(value)} values for {count} faces")
@@ -150,9 +244,17 @@ def read_batch(path: Path) -> dict:
 
 
 def collect(out) -> dict:
-    """Read every finished batch of a run: per-image rows, Table 1, Table 2."""
+    """Read every finished batch of a run: per-image rows, Table 1, Table 2.
+
+    A batch is merged only if the settings it carries agree with the folder's (and with the other
+    batches') on every key of :data:`RUN_KEYS` both record, and if each face index names the same
+    file in every batch: a batch made elsewhere with other steps, seed or faces is refused, named.
+    """
     out = Path(out)
-    batches = [read_batch(p) for p in batch_files(out)]
+    paths = batch_files(out)
+    batches = [read_batch(p) for p in paths]
+    settings = read_settings(out) if (out / "settings.json").exists() else None
+    _check_batches_agree(out, paths, batches, settings)
     rows = []
     for batch in batches:
         for k, index in enumerate(batch["indices"]):
@@ -167,6 +269,30 @@ def collect(out) -> dict:
             raise InputError(f"{out / 'batches'} holds face {key[1]} of pattern {key[0]} twice")
         seen.add(key)
     return {"rows": rows, "seconds": sum(b.get("seconds", 0.0) for b in batches)}
+
+
+def _check_batches_agree(out: Path, paths, batches, settings: dict | None) -> None:
+    reference = dict(settings or {})
+    for path, batch in zip(paths, batches):
+        recorded = batch.get("settings")
+        if recorded is None:
+            if settings is not None and settings["schema"] >= SCHEMA:
+                raise InputError(f"batch file {path} carries no settings (an older version of the kit wrote it), so "
+                                 f"it cannot be checked against {out / 'settings.json'}: move it out of "
+                                 f"{out / 'batches'} and run the evaluation again to recompute it")
+            continue
+        differ = settings_differences(reference, recorded)
+        if differ:
+            raise InputError(f"batch file {path} was made with other settings than the run in {out} "
+                             f"({'; '.join(differ)}): it cannot be merged; move it out of {out / 'batches'}")
+        reference.update({k: v for k, v in recorded.items() if k in RUN_KEYS and k not in reference})
+    files: dict[int, tuple[str, Path]] = {}
+    for path, batch in zip(paths, batches):
+        for index, name in zip(batch["indices"], batch["names"]):
+            first = files.setdefault(index, (name, path))
+            if first[0] != name:
+                raise InputError(f"face {index} is {first[0]} in {first[1].name} but {name} in {path.name}: the "
+                                 f"batches of {out} come from different faces (another --data or --partition)")
 
 
 def bootstrap_ci(before, after, *, samples: int = 2000, seed: int = 0, level: float = 0.95):
@@ -343,13 +469,15 @@ def rows_csv(rows) -> str:
     return buffer.getvalue()
 
 
-def write_reports(out) -> dict:
-    """Write per_image.csv, table1.md, table2.md beside the batches; return the collected run."""
+def write_reports(out, beside=None) -> dict:
+    """Write per_image.csv, table1.md, table2.md beside the batches; return the collected run.
+    ``beside``: the folder of a run at a cheaper budget on the same faces, whose price goes into
+    summary.md (:func:`budget_price_markdown`)."""
     out = Path(out)
     run = collect(out)
     rows = run["rows"]
     atomic_write_text(out / "per_image.csv", rows_csv(rows))
-    settings = json.loads((out / "settings.json").read_text())
+    settings = read_settings(out)
     note = (f"n = {len(rows)} image-pattern pairs finished; {settings['steps']} inpainting + "
             f"{settings['refine_steps']} refinement steps; seed {settings['seed']}; "
             f"compute time {run['seconds'] / 3600:.2f} h on 2 CPU cores.\n\n")
@@ -360,14 +488,22 @@ def write_reports(out) -> dict:
                       table1_deltas_markdown(rows) + "\n")
     atomic_write_text(out / "table2.md", "# Table 2 (centre pattern)\n\n" + note + table2_markdown(rows) +
                       "\n\n# The differences, with their 95 % intervals\n\n" + table2_deltas_markdown(rows) + "\n")
-    baselines = json.loads((out / "baselines.json").read_text()) if (out / "baselines.json").exists() else None
+    baselines = read_baselines(out)
+    if baselines is not None and not baselines_match(out, settings):
+        print(f"note: {out / 'baselines.json'} was computed on other faces or settings than this run: "
+              "left out of the tables (run `evaluate --report-only` where the run's faces are to recompute it)")
+        baselines = None
     if baselines is not None:
         atomic_write_text(out / "baselines.md", "# Fills without a generator (whole image, MAE / PSNR)\n\n" +
                           "\n".join(f"- {text}" for text in BASELINES.values()) + "\n\n" +
                           baselines_markdown(baselines, rows) + "\n")
     atomic_write_text(out / "shortcomings.md", "# The §1.4 measures, before → after refinement\n\n" + note +
                       shortcomings_markdown(rows) + "\n")
-    atomic_write_text(out / "summary.md", summary_markdown(rows, settings, run["seconds"], baselines))
+    cheaper = None
+    if beside is not None:
+        other = collect(beside)
+        cheaper = (other["rows"], read_settings(beside), other["seconds"])
+    atomic_write_text(out / "summary.md", summary_markdown(rows, settings, run["seconds"], baselines, cheaper))
     return run
 
 
@@ -445,17 +581,54 @@ README_START = "<!-- results:start: copied from results/eval/summary.md -->"
 README_END = "<!-- results:end -->"
 
 
-def summary_markdown(rows, settings: dict, seconds: float, baselines: dict | None = None) -> str:
-    """The README's block of results: run settings, Table 1 and Table 2 (whole image), and the
-    key numbers of :func:`findings_markdown`."""
+def budget_price_markdown(rows, other_rows, settings: dict, other_settings: dict) -> str:
+    """What a cheaper budget costs, face by face: the same faces, holes and starting z run at two
+    budgets (``rows`` the reference, ``other_rows`` the cheaper one); per pattern the hole and the
+    whole-image MAE after refinement under each, their relative change, and the compute per face.
+    A face of ``other_rows`` that the reference lacks (or holds under another file) is an error."""
+    reference = {(int(r["pattern"]), int(r["index"])): r for r in rows}
+    lines = ["| pattern | n | hole MAE: reference → cheaper | change | whole-image MAE: reference → cheaper | change |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for which, sub in by_pattern(other_rows).items():
+        pairs = []
+        for row in sub:
+            match = reference.get((which, int(row["index"])))
+            if match is None or match["file"] != row["file"]:
+                raise InputError(f"face {row['index']} of pattern {which} ({row['file']}) is not in the reference "
+                                 "run: the two runs do not cover the same faces")
+            pairs.append((match, row))
+        cells = []
+        for region in ("missing", "image"):
+            before = float(np.mean([a[f"after_{region}_MAE"] for a, _ in pairs]))
+            after = float(np.mean([b[f"after_{region}_MAE"] for _, b in pairs]))
+            cells += [f"{before:.2f} → {after:.2f}", f"{relative_change((before, after)):+.1f} %"]
+        lines.append(f"| ({which}) {pattern(which).key} | {len(pairs)} | " + " | ".join(cells) + " |")
+
+    def budget(s: dict) -> str:
+        return f"{s['steps']} + {s['refine_steps']} steps at Adam step {s.get('learning_rate', 0.003):g}"
+
+    return (f"The same faces, holes and starting z at the reference budget ({budget(settings)}) and a cheaper one "
+            f"({budget(other_settings)}); MAE after refinement, 0–255, mean over the faces:\n\n" + "\n".join(lines) + "\n")
+
+
+def summary_markdown(rows, settings: dict, seconds: float, baselines: dict | None = None,
+                     cheaper: tuple[list, dict, float] | None = None) -> str:
+    """The README's block of results: run settings, Table 1 and Table 2 (whole image), the key
+    numbers of :func:`findings_markdown`, and with ``cheaper`` (rows, settings and compute time
+    of a run at a cheaper budget on the same faces) its price (:func:`budget_price_markdown`)."""
     counts = ", ".join(f"({w}) {len(sub)}" for w, sub in by_pattern(rows).items())
     findings = findings_markdown(rows, baselines)
-    return (f"Faces per pattern: {counts}; {settings['steps']} inpainting + {settings['refine_steps']} "
+    text = (f"Faces per pattern: {counts}; {settings['steps']} inpainting + {settings['refine_steps']} "
             f"refinement steps,\nthe paper's µ, refinement from a {settings['refine_init']} z, seed "
             f"{settings['seed']}; {seconds / 3600:.1f} h of compute on 2 CPU cores.\n\n"
             "**Table 1** (whole image, 0–255; Δ = after − before, mean and 95 % paired bootstrap interval):\n\n"
             f"{table1_markdown(rows)}\n\n**Table 2** (centre pattern):\n\n{table2_markdown(rows)}\n"
             + (f"\n**Key numbers** (computed from the same run):\n\n{findings}" if findings else ""))
+    if cheaper is not None:
+        other_rows, other_settings, other_seconds = cheaper
+        text += (f"\n**The price of the lab budget** ({other_seconds / 3600:.1f} h of compute against "
+                 f"{seconds / 3600:.1f} h):\n\n{budget_price_markdown(rows, other_rows, settings, other_settings)}")
+    return text
 
 
 def paste_summary(readme_text: str, summary: str) -> str:
@@ -502,98 +675,16 @@ def record_block(readme, name: str, text: str) -> None:
     atomic_write_text(readme, paste_block(readme.read_text(), text, *block_markers(name), where=str(readme)))
 
 
-RESULTS = Path(__file__).resolve().parents[1] / "results" / "eval"
-
-
-def load_results(out=RESULTS) -> dict:
-    """The committed evaluation run (rows, settings, tables) or an empty one if none exists yet."""
+def load_results(out) -> dict:
+    """An evaluation run's folder (rows, settings, tables), or an empty run if none exists there yet
+    (the repository's committed run is ``results/eval``)."""
     out = Path(out)
     if not (out / "settings.json").exists():
         return {"rows": [], "settings": None, "table1": "", "table2": "", "shortcomings": "", "baselines": "",
                 "baseline_metrics": {}}
     run = collect(out)
-    run["settings"] = json.loads((out / "settings.json").read_text())
-    stored = out / "baselines.json"
-    run["baseline_metrics"] = json.loads(stored.read_text()) if stored.exists() else {}
+    run["settings"] = read_settings(out)
+    run["baseline_metrics"] = (read_baselines(out) or {}) if baselines_match(out, run["settings"]) else {}
     for name in ("table1", "table2", "shortcomings", "baselines"):
         run[name] = (out / f"{name}.md").read_text() if (out / f"{name}.md").exists() else ""
     return run
-
-
-GENERATOR_CHECK = RESULTS.parent / "generator_check.json"
-
-
-def _image_mae(rows, stage: str) -> np.ndarray:
-    return np.array([float(r[f"{stage}_image_MAE"]) for r in rows])
-
-
-def _rounded(values) -> list[float]:
-    return [round(v, 3) for v in values]
-
-
-def generator_comparison(shipped_rows, candidate_rows) -> dict:
-    """Does a better generator make refinement gain more? (the README's hypothesis, issue 12)
-
-    Per pattern, on the faces both evaluation runs have: each generator's whole-image MAE before
-    and after refinement, and two paired differences (candidate − shipped, 95 % bootstrap
-    interval): of the inpainting stage's MAE, and of refinement's change of MAE (negative:
-    refinement gains more with the candidate). A candidate face that the shipped run lacks, or
-    holds under another file, is an error: the pairs would not be the same faces."""
-    shipped = {(int(r["pattern"]), int(r["index"])): r for r in shipped_rows}
-    result = {}
-    for number in sorted({int(r["pattern"]) for r in candidate_rows}):
-        ours = sorted((r for r in candidate_rows if int(r["pattern"]) == number), key=lambda r: int(r["index"]))
-        theirs = []
-        for row in ours:
-            match = shipped.get((number, int(row["index"])))
-            if match is None or match["file"] != row["file"]:
-                raise InputError(f"face {row['index']} of pattern {number} ({row['file']}) is not in the "
-                                 "committed evaluation: the two runs do not cover the same faces")
-            theirs.append(match)
-        entry = {"n": len(ours)}
-        for label, rows in (("shipped", theirs), ("candidate", ours)):
-            before, after = _image_mae(rows, "before"), _image_mae(rows, "after")
-            means = float(before.mean()), float(after.mean())
-            entry[label] = {"before": round(means[0], 3), "after": round(means[1], 3),
-                            "relative": round(relative_change(means), 2)}
-        gains = [_image_mae(rows, "after") - _image_mae(rows, "before") for rows in (theirs, ours)]
-        fills = [_image_mae(rows, "before") for rows in (theirs, ours)]
-        entry["inpainting_difference"] = _rounded(bootstrap_ci(*fills))
-        entry["refinement_difference"] = _rounded(bootstrap_ci(*gains))
-        result[number] = entry
-    return result
-
-
-def generator_comparison_markdown(record: dict) -> str:
-    """The account of :func:`generator_comparison` in the model card and notebook 06, from the
-    record ``scripts/compare_generators.py`` writes, with a verdict computed from it."""
-    lines = [f"{record['candidate']} against the shipped G on {record['faces']}, {record['steps']} + "
-             f"{record['steps']} steps, seed {record['seed']}: each face has the same hole and starting z under "
-             "both generators. Whole-image MAE (0–255), mean over the faces; differences are candidate − "
-             "shipped, per face, with a 95 % paired bootstrap interval:", "",
-             "| pattern | n | shipped G: before → after (change) | candidate: before → after (change) | "
-             "inpainting MAE difference | refinement's ΔMAE difference |",
-             "| --- | --- | --- | --- | --- | --- |"]
-    patterns = sorted(record["patterns"].items(), key=lambda item: int(item[0]))
-    for number, entry in patterns:
-        cells = [f"{entry[g]['before']:.2f} → {entry[g]['after']:.2f} ({entry[g]['relative']:+.1f} %)"
-                 for g in ("shipped", "candidate")]
-        cells += [interval_cell(entry[name]) for name in ("inpainting_difference", "refinement_difference")]
-        lines.append(f"| ({number}) {pattern(int(number)).key} | {entry['n']} | " + " | ".join(cells) + " |")
-    count = len(patterns)
-    better_fill = sum(e["inpainting_difference"][2] < 0 for _, e in patterns)
-    larger_gain = sum(e["refinement_difference"][2] < 0 for _, e in patterns)
-    smaller_gain = sum(e["refinement_difference"][1] > 0 for _, e in patterns)
-    spans = {g: sorted(e[g]["relative"] for _, e in patterns) for g in ("shipped", "candidate")}
-    lines += ["", f"The candidate's fill is better (an interval below zero) on {better_fill} of {count} patterns. "
-              f"Refinement changes MAE by {spans['candidate'][0]:+.1f} to {spans['candidate'][-1]:+.1f} % with the "
-              f"candidate, against {spans['shipped'][0]:+.1f} to {spans['shipped'][-1]:+.1f} % with the shipped G; "
-              f"its gain is larger with the candidate, with an interval that excludes zero, on {larger_gain} of "
-              f"{count} patterns, and smaller on {smaller_gain}."]
-    return "\n".join(lines) + "\n"
-
-
-def load_generator_check(path=GENERATOR_CHECK) -> dict | None:
-    """The committed record of ``scripts/compare_generators.py``, or None if there is none."""
-    path = Path(path)
-    return json.loads(path.read_text()) if path.exists() else None

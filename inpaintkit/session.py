@@ -1,5 +1,5 @@
 """The one call every notebook opens with (``inpaintkit.setup()``): seeds, plot style, data
-location and fast mode, read from :mod:`inpaintkit.config`.
+location and budget, read from :mod:`inpaintkit.config`.
 
 Kept apart from :mod:`inpaintkit.config`, which every module reads, so that config imports
 nothing of the package (``setup`` needs data and plotting, which need config).
@@ -9,7 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import plotting
 from .config import Budget, budget, fast_mode, seed_everything
+from .data import celeba_root
+
+__all__ = ["Setup", "setup"]
 
 
 @dataclass(frozen=True)
@@ -28,13 +32,9 @@ class Setup:
 
 
 def setup(seed: int = 0, *, quiet: bool = False) -> Setup:
-    """The one call every notebook opens with: seeds, plot style, data location, fast mode."""
+    """The one call every notebook opens with: seeds, plot style, data location, budget."""
     seed_everything(seed)
-    from . import plotting
-
     plotting.use_style()
-    from .data import celeba_root
-
     result = Setup(seed=seed, fast=fast_mode(), data=celeba_root(), budget=budget())
     if not quiet:
         print(result)

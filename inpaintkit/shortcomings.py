@@ -12,6 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from .metrics import to_255
+from .dcgan import probability_real
+from .losses import content_weights
+
+__all__ = ["MEASURES", "band_agreement", "band_around_hole", "before_after", "consensus_error",
+           "discriminator_view", "edge_color_gap", "measures_table", "mirror_color_gap", "pick_cases",
+           "shortcoming_measures"]
 
 
 def consensus_error(x, y, known) -> np.ndarray:
@@ -32,8 +38,6 @@ def discriminator_view(D, synthetic, blended) -> dict[str, np.ndarray]:
     The perceptual loss judges G(z); the user sees the blend. A large |gap| means the score
     the optimiser minimised says little about the result (§1.4, second deficit).
     """
-    from .dcgan import probability_real
-
     p_synthetic = probability_real(D, np.asarray(synthetic, np.float32))
     p_blended = probability_real(D, np.asarray(blended, np.float32))
     return {"p_synthetic": p_synthetic, "p_blended": p_blended, "gap": np.abs(p_synthetic - p_blended)}
@@ -130,8 +134,6 @@ def band_agreement(x, y, known, window: int = 7) -> tuple[np.ndarray, np.ndarray
     """Mean |x − y| (0–255) on the known pixels the content loss sees (Eq. 4's set S, weight > 0)
     and on the known pixels it ignores, per image. Deficit 1 of §1.4: the first is small, the
     second is not, because nothing pulls G(z) towards y away from the hole."""
-    from .losses import content_weights
-
     x, y = to_255(x), to_255(y)
     known = np.broadcast_to(np.asarray(known, dtype=bool), x.shape[:3])
     seen = np.asarray(content_weights(known, n=window)) > 0

@@ -6,10 +6,19 @@ The plain functions close their figures: a notebook cell shows a figure only ins
 whose controls are set to the same parameters (``initial=``), never a stale one beside it."""
 from __future__ import annotations
 
+import ipywidgets as w
+import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import display
 
-from . import masks
+from . import config, masks
+from .blending import poisson_blend
+from .latent import sample_z
+from .inpainting import semantic_inpaint
 from .metrics import image_metrics
+from .pipeline import fig8
+from .plotting import show_grid
+from .training import train
 
 
 # ----------------------------------------------------------------------------- hole patterns (notebook 00)
@@ -18,8 +27,6 @@ def render_pattern(image, pattern: int = 5, seed: int = 0):
 
     Panels: the face, the damaged face y (holes grey) and the mask as in Fig. 3 (white = known).
     """
-    from .plotting import show_grid
-
     known = masks.make_mask(pattern, seed=seed)
     share = masks.missing_fraction(known)
     figure = show_grid([image, masks.apply_mask(image, known), known.astype(float)], ncols=3, size=2.0,
@@ -37,8 +44,6 @@ def render_pattern(image, pattern: int = 5, seed: int = 0):
 def _close(figure) -> None:
     """Detach a figure from pyplot: the inline backend then does not draw it at the cell's end
     (it is shown where a widget displays it)."""
-    import matplotlib.pyplot as plt
-
     plt.close(figure)
 
 
@@ -51,16 +56,12 @@ def describe_pattern(pattern: int, known) -> str:
 
 def _pattern_dropdown(value: int = 5):
     """The six patterns, labelled with their numbers (n) as everywhere in the kit."""
-    import ipywidgets as w
-
     return w.Dropdown(options=[(f"({n}) {p.name}", n) for n, p in masks.PATTERNS.items()], value=value,
                       description="pattern")
 
 
 def _show(out, figure, text: str | None = None, *, before: str | None = None) -> None:
     """Replace what ``out`` shows by (optional text,) a figure and a line of text."""
-    from IPython.display import display
-
     with out:
         out.clear_output(wait=True)
         if before:
@@ -76,8 +77,6 @@ def pattern_picker(image, on_change=None, *, pattern: int = 5, seed: int = 0):
     Prints :func:`describe_pattern` under the figure. ``on_change(pattern, seed, known)`` is
     called after every redraw (and once when built), e.g. to hand the mask to a later cell.
     """
-    import ipywidgets as w
-
     choice, slider, out = _pattern_dropdown(pattern), w.IntSlider(seed, 0, 99, description="seed"), w.Output()
 
     def redraw(_=None):
@@ -95,15 +94,14 @@ def pattern_picker(image, on_change=None, *, pattern: int = 5, seed: int = 0):
 # ----------------------------------------------------------------------------- inpainting (notebook 02)
 def inpaint_demo(face, pattern: int = 5, seed: int = 0, steps: int | None = None, *, G, D,
                  snapshot_every: int | None = None, progress: bool = True) -> dict:
-    """Semantic inpainting (Eq. 2–5) of one face, blended (Eq. 6): figure, result and metrics."""
-    from .blending import poisson_blend
-    from .inpainting import semantic_inpaint
-    from .plotting import show_grid
-
+    """Semantic inpainting (Eq. 2–5) of one face, blended (Eq. 6): figure, result and metrics.
+    ``steps`` and Adam's step come from the budget (:func:`inpaintkit.config.budget`) unless given."""
+    budget = config.budget()
+    steps = budget.inpaint_steps if steps is None else steps
     face = np.asarray(face, np.float32)
     known = masks.make_mask(pattern, seed=seed)
-    result = semantic_inpaint(face, known, G, D, steps=steps, seed=seed, snapshot_every=snapshot_every,
-                              progress=progress)
+    result = semantic_inpaint(face, known, G, D, steps=steps, learning_rate=budget.learning_rate, seed=seed,
+                              snapshot_every=snapshot_every, progress=progress)
     blended = poisson_blend(face, known, result.x_g)
     figure = show_grid([masks.apply_mask(face, known), result.x_g[0], blended[0], face], ncols=4, size=1.8,
                        titles=["masked", "G(z)", "blended", "original"])
@@ -118,8 +116,6 @@ def metrics_line(metrics: dict) -> str:
 
 
 def _run_button(description: str):
-    import ipywidgets as w
-
     return w.Button(description=description, button_style="primary", layout=w.Layout(width="auto"))
 
 
@@ -138,8 +134,6 @@ def inpainting_explorer(faces, G, D, *, face: int = 0, pattern: int = 5, seed: i
     ``initial``: a result of :func:`inpaint_demo` to show before the first click; the controls then
     start at its face, pattern and seed (pass ``face=`` for its face index).
     """
-    import ipywidgets as w
-
     if initial is not None:
         pattern, seed = initial["pattern"], initial["seed"]
     face_slider = w.IntSlider(face, 0, len(faces) - 1, description="face")
@@ -164,17 +158,15 @@ def inpainting_explorer(faces, G, D, *, face: int = 0, pattern: int = 5, seed: i
 def refinement_demo(face, pattern: int = 5, seed: int = 0, mu: float | None = None, lam: float = 0.003,
                     steps: int | None = None, *, G, D, progress: bool = True) -> dict:
     """Run the pipeline (Fig. 8) on one face with one hole pattern; return the figure, the
-    result and a before/after table of the four metrics. ``mu=None`` uses the paper's µ."""
-    import numpy as np
-
-    from . import masks
-    from .pipeline import inpaint_and_refine
-
+    result and a before/after table of the four metrics. ``mu=None`` uses the paper's µ; ``steps``
+    (per stage) and Adam's step come from the budget (:func:`inpaintkit.config.budget`) unless given."""
+    budget = config.budget()
     face = np.asarray(face, dtype=np.float32)[None] if np.ndim(face) == 3 else np.asarray(face, np.float32)
     known = masks.make_mask(pattern, seed=seed)[None]
     mu = masks.pattern(pattern).mu if mu is None else mu
-    result = inpaint_and_refine(face, known, G, D, mu=mu, lam=lam, inpaint_steps=steps, refine_steps=steps,
-                                seed=seed, original=face, progress=progress)
+    result = fig8(face, known, G, D, mu=mu, lam=lam, inpaint_steps=budget.inpaint_steps if steps is None else steps,
+                  refine_steps=budget.refine_steps if steps is None else steps, learning_rate=budget.learning_rate,
+                  seed=seed, original=face, progress=progress)
     figure = result.plot()
     _close(figure)
     return {"figure": figure, "result": result, "table": result.summary(), "mu": mu, "lam": lam,
@@ -203,10 +195,6 @@ def refinement_explorer(faces, G, D, *, face: int = 0, pattern: int = 5, seed: i
     in use. ``initial``: a result of :func:`refinement_demo` shown before the first click; the
     controls start at its pattern, seed, µ, λ and steps.
     """
-    import ipywidgets as w
-
-    from . import config
-
     steps_value, mu_value, lam_value = config.budget().refine_steps, masks.pattern(pattern).mu, 0.003
     if initial is not None:
         pattern, seed, mu_value, lam_value = initial["pattern"], initial["seed"], initial["mu"], initial["lam"]
@@ -330,7 +318,10 @@ def own_face_demo(face, known, *, mu: float | None = None, steps: int | None = N
     from . import faces as own
 
     known = masks.validate_known(known)
-    result = own.inpaint_own_faces(face, known, mu=mu, steps=steps, seed=seed, G=G, D=D, progress=progress)
+    budget = config.budget()
+    result = own.inpaint_own_faces(face, known, G, D, mu=mu, steps=budget.inpaint_steps if steps is None else steps,
+                                   refine_steps=budget.refine_steps if steps is None else steps,
+                                   learning_rate=budget.learning_rate, seed=seed, progress=progress)
     metrics = result.metrics()
     return {"figure": own.panel_figure(result, 0, title), "result": result, "table": result.summary(),
             "metrics": {when: {k: float(v[0]) for k, v in values.items()} for when, values in metrics.items()},
@@ -466,3 +457,37 @@ def own_face_studio(G=None, D=None, *, scale: int = 4):
     box.state = state
     box.handlers = {"down": down, "move": move, "up": up, "clear": on_clear, "pattern": on_pattern, "run": on_run}
     return box
+
+
+# ----------------------------------------------------------------------------- notebook helpers (issue 38)
+def watch_training(images, out, config, *, steps: int, updates: int = 8, count: int = 16, seed: int = 1) -> dict:
+    """Train the DCGAN for ``steps`` steps (:func:`inpaintkit.training.train`) and redraw one grid of
+    ``count`` samples from fixed codes after each of ``updates`` chunks, so the notebook shows the
+    generator learning. Each chunk resumes the last one from its checkpoint (``resume=True``), so
+    the run computes what one call of ``train`` with ``max_steps=steps`` would.
+
+    Returns the last chunk's result of ``train`` with ``history`` holding every step of the run.
+    """
+    import io
+
+    from IPython.display import HTML, Image
+
+    ends = sorted({max(1, round(steps * (i + 1) / max(1, updates))) for i in range(max(1, updates))})
+    codes = sample_z(count, seed=seed)
+    shown = display(HTML("<i>training…</i>"), display_id=True)
+    history: dict[str, list[float]] = {}
+    result: dict = {}
+    for end in ends:
+        result = train(images, out, config, resume=bool(history), max_steps=end, progress=False,
+                       samples_every_epoch=False)
+        for key, values in result["history"].items():
+            history.setdefault(key, []).extend(values)
+        figure = show_grid(result["G"](codes, training=False).numpy(), ncols=8, size=0.8,
+                           suptitle=f"G's samples from {count} fixed codes after step {result['step']} of {steps}")
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        _close(figure)
+        image = Image(data=buffer.getvalue())
+        shown.update(image) if shown is not None else display(image)  # None: not in a notebook
+    return {**result, "history": history}
+

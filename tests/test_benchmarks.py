@@ -1,4 +1,4 @@
-"""Benchmark figures reach the README through the scripts' own --record, never by hand."""
+"""Benchmark figures reach docs/benchmarks.md through the scripts' own --record, never by hand."""
 from __future__ import annotations
 
 import re
@@ -62,7 +62,7 @@ def test_record_refuses_a_readme_without_markers_before_running(tmp_path, monkey
 
 def test_the_readme_blending_figures_come_from_the_script():
     bench = bench_blending()
-    block = (ROOT / "README.md").read_text().split(bench.START)[1].split(bench.END)[0]
+    block = (ROOT / "docs" / "benchmarks.md").read_text().split(bench.START)[1].split(bench.END)[0]
     assert block.startswith("\nEq. 6, kind=paper, ms per 64×64×3 image")
     assert block.count("target ≥ 50×") == 2
     assert len(re.findall(r"^\| \([1-6]\) ", block, flags=re.M)) == 6  # every pattern
@@ -101,5 +101,5 @@ def test_inpainting_benchmark_records_its_figures(tmp_path, capsys):
 @pytest.mark.parametrize("name, header", [("bench_inpainting", r"batch \d+, width \d+, \d+ steps"),
                                           ("bench_data_cache", r"\d+ \w+ faces, \d+ MiB")])
 def test_the_readme_figures_of_the_other_benchmarks_come_from_their_scripts(name, header):
-    block = block_of((ROOT / "README.md").read_text(), name)
+    block = block_of((ROOT / "docs" / "benchmarks.md").read_text(), name)
     assert re.match(rf"\n{header}", block) and ("- PASS:" in block or "- FAIL:" in block)

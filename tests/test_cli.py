@@ -16,7 +16,7 @@ def test_demo_writes_the_figure_and_prints_metrics(tmp_path, capsys, monkeypatch
     from inpaintkit import dcgan
 
     drawn_by = json.loads((tmp_path / "weights.json").read_text())
-    assert drawn_by == {"demo_pipeline.png": dcgan.weights_fingerprint(*dcgan.load_pretrained())}
+    assert drawn_by == {"demo_pipeline.png": weights_io.weights_fingerprint(*weights_io.load_pretrained())}
 
 
 def test_committed_figures_were_drawn_by_the_shipped_weights():
@@ -27,7 +27,7 @@ def test_committed_figures_were_drawn_by_the_shipped_weights():
     drawn_by = json.loads((figures / "weights.json").read_text())
     without_g = {"patterns.png", "table1_mae_change.png", "table1_psnr_change.png", "lr_comparison.png"}
     assert set(drawn_by) == {p.name for p in figures.glob("*.png")} - without_g
-    shipped = dcgan.weights_fingerprint(*dcgan.load_pretrained())
+    shipped = weights_io.weights_fingerprint(*weights_io.load_pretrained())
     stale = sorted(name for name, weights in drawn_by.items() if weights != shipped)
     assert not stale, f"drawn by other weights than the shipped ones: {stale}; run `python -m inpaintkit figures` and `make run`"
 

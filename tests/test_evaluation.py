@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from inpaintkit import evaluation
+from inpaintkit import evaluation, masks, reports, weights_io
 from inpaintkit.errors import InputError
 from inpaintkit.shortcomings import MEASURES
 
@@ -35,7 +35,7 @@ def test_rows_tables_and_resume(models, faces, tmp_path):
     key = lambda r: (r["pattern"], r["index"])
     for a, b in zip(sorted(run["rows"], key=key), sorted(again["rows"], key=key)):
         assert a["after_image_MAE"] == b["after_image_MAE"]
-    evaluation.write_reports(tmp_path)
+    reports.write_reports(tmp_path)
     table1 = (tmp_path / "table1.md").read_text()
     assert "paper (5)" in table1 and "15.18 → 13.68" in table1
     assert "inpainting 3000" in (tmp_path / "table2.md").read_text()
@@ -58,29 +58,31 @@ def test_every_metric_change_gets_an_interval_in_tables_1_and_2():
         for stage, shift in (("before", 0.0), ("inpaint3000", -0.1), ("after", -1.0)):
             row.update({f"{stage}_image_{k}": v + shift * (1 if k != "PSNR" else -1) for k, v in base.items()})
         rows.append(row)
-    table1 = evaluation.table1_deltas_markdown(rows)
+    table1 = reports.table1_deltas_markdown(rows)
     assert "| (5) center: refined − inpainted | 40 | -1.00 [-1.00, -1.00] | -1.0 [-1.0, -1.0] | +1.00" in table1
-    table2 = evaluation.table2_deltas_markdown(rows).splitlines()
+    table2 = reports.table2_deltas_markdown(rows).splitlines()
     assert len(table2) == 5 and table2[2].startswith("| inpainting 3000 − inpainting 1500 | 40 | -0.10 [")
     assert "| -0.90 [-0.90, -0.90] |" in table2[4]  # refinement − 3000 steps
-    assert evaluation.table2_deltas_markdown([r | {"pattern": 1} for r in rows]) == ""
+    assert reports.table2_deltas_markdown([r | {"pattern": 1} for r in rows]) == ""
 
 
 def test_paste_summary_replaces_only_the_block_between_the_markers():
-    readme = f"intro\n{evaluation.README_START}\nold numbers\n{evaluation.README_END}\n\nprose\n"
-    pasted = evaluation.paste_summary(readme, "new numbers\n")
-    assert pasted == f"intro\n{evaluation.README_START}\nnew numbers\n{evaluation.README_END}\n\nprose\n"
-    assert evaluation.paste_summary(pasted, "new numbers\n") == pasted
+    readme = f"intro\n{reports.README_START}\nold numbers\n{reports.README_END}\n\nprose\n"
+    pasted = reports.paste_summary(readme, "new numbers\n")
+    assert pasted == f"intro\n{reports.README_START}\nnew numbers\n{reports.README_END}\n\nprose\n"
+    assert reports.paste_summary(pasted, "new numbers\n") == pasted
     with pytest.raises(ValueError, match="lacks the markers"):
-        evaluation.paste_summary("no markers here", "x")
+        reports.paste_summary("no markers here", "x")
 
 
 def test_the_readme_shows_the_committed_run_verbatim():
     """The README's numbers are copied from the committed run, never typed by hand."""
-    summary = evaluation.RESULTS / "summary.md"
-    readme = (evaluation.RESULTS.parents[1] / "README.md").read_text()
+    from helpers import ROOT
+
+    summary = ROOT / "results" / "eval" / "summary.md"
+    readme = (ROOT / "README.md").read_text()
     assert summary.exists(), "results/eval/summary.md is missing: run `inpaintkit evaluate --report-only`"
-    assert f"{evaluation.README_START}\n{summary.read_text()}{evaluation.README_END}" in readme
+    assert f"{reports.README_START}\n{summary.read_text()}{reports.README_END}" in readme
 
 
 def test_shortcomings_table_means_and_missing_mirror():
@@ -90,7 +92,7 @@ def test_shortcomings_table_means_and_missing_mirror():
     rows[1].update(before_consensus=20.0, after_consensus=6.0)
     rows += [{"pattern": 5, **{f"{s}_{k}": float("nan") if k == "mirror_color_gap" else 1.0
                                for s in ("before", "after") for k in MEASURES}}]
-    table = evaluation.shortcomings_markdown(rows).splitlines()
+    table = reports.shortcomings_markdown(rows).splitlines()
     assert len(table[0].replace("\\|", "").split("|")) == len(MEASURES) + 4  # one column per measure
     assert table[2].startswith("| (4) left | 2 | 15.0 → 5.0 |")
     assert table[3].startswith("| (5) center | 1 |") and table[3].endswith("| – |")
@@ -123,7 +125,7 @@ def test_a_run_refuses_other_weights_instead_of_mixing_two_generators(models, fa
     with pytest.raises(ValueError, match="made with other weights"):
         evaluation.evaluate(faces[:2], NAMES[:2], other, D, tmp_path, batch_size=2, **RUN)
     saved = json.loads((tmp_path / "settings.json").read_text())
-    assert saved["weights"] == dcgan.weights_fingerprint(G, D)
+    assert saved["weights"] == weights_io.weights_fingerprint(G, D)
     del saved["weights"]  # a run from before the weights were recorded: which G made it is unknown
     (tmp_path / "settings.json").write_text(json.dumps(saved))
     with pytest.raises(ValueError, match="not recorded"):
@@ -134,20 +136,20 @@ def test_the_committed_tables_were_computed_with_the_shipped_weights():
     """Fails once new weights ship until `evaluate` has re-run Tables 1 and 2 with them."""
     from inpaintkit import dcgan
 
-    committed = evaluation.load_results()
+    committed = reports.load_results()
     assert committed["settings"], "results/eval holds no run"
     assert evaluation.made_with_shipped_weights(committed["settings"]), (
         "results/eval was computed with other weights than inpaintkit/weights: re-run "
         "`python -m inpaintkit evaluate` into a fresh --out, then `--report-only --readme README.md`")
-    assert dcgan.weights_fingerprint(*dcgan.load_pretrained()) == committed["settings"]["weights"]
+    assert weights_io.weights_fingerprint(*weights_io.load_pretrained()) == committed["settings"]["weights"]
 
 
 def test_bootstrap_interval_covers_a_clear_shift_and_zero_for_noise():
     rng = np.random.default_rng(0)
     before = rng.normal(10, 1, 200)
-    mean, low, high = evaluation.bootstrap_ci(before, before - 2 + rng.normal(0, 0.1, 200))
+    mean, low, high = reports.bootstrap_ci(before, before - 2 + rng.normal(0, 0.1, 200))
     assert low < mean < high < 0 and mean == pytest.approx(-2, abs=0.05)
-    mean, low, high = evaluation.bootstrap_ci(before, before + rng.normal(0, 1, 200))
+    mean, low, high = reports.bootstrap_ci(before, before + rng.normal(0, 1, 200))
     assert low < 0 < high
 
 
@@ -171,24 +173,24 @@ def test_baselines_are_written_and_tabled_beside_the_gan(models, faces, tmp_path
     evaluation.evaluate(faces, NAMES, G, D, tmp_path, batch_size=4, **RUN)
     stored = evaluation.evaluate_baselines(faces, tmp_path, patterns=(1, 5))
     assert set(stored) == {"1", "5"} and len(stored["5"]["smooth"]["MAE"]) == len(faces)
-    evaluation.write_reports(tmp_path)
+    reports.write_reports(tmp_path)
     table = (tmp_path / "baselines.md").read_text()
     assert "| (1) random_square |" in table and "| (5) center |" in table
-    loaded = evaluation.load_results(tmp_path)
+    loaded = reports.load_results(tmp_path)
     assert loaded["baselines"] == table and loaded["baseline_metrics"] == stored
 
 
 def test_baselines_are_compared_on_the_faces_the_run_has_finished():
     per_face = {"MAE": [1.0, 2.0, 3.0, 4.0], "MSE": [1.0, 4.0, 9.0, 16.0], "PSNR": [40.0] * 4, "MSSIM": [0.9] * 4}
-    baselines = {"1": {name: per_face for name in evaluation.BASELINES}}
+    baselines = {"1": {name: per_face for name in reports.BASELINES}}
     metrics = {f"{stage}_image_{k}": v for stage in ("before", "after")
                for k, v in (("MAE", 0.5), ("MSE", 1.0), ("PSNR", 48.0), ("MSSIM", 0.95))}
     rows = [{"pattern": 1, "index": i, **metrics} for i in (0, 2)]  # faces 1 and 3 not finished yet
-    maes = evaluation.baseline_maes(baselines, rows)
+    maes = reports.baseline_maes(baselines, rows)
     assert maes[1]["grey"] == pytest.approx(2.0)  # mean of faces 0 and 2, not of all four
     assert maes[1]["inpainted"] == maes[1]["refined"] == pytest.approx(0.5)
-    assert "| 2.00 / " in evaluation.baselines_markdown(baselines, rows)
-    assert "| 2.50 / " in evaluation.baselines_markdown(baselines, [])  # no run yet: every face
+    assert "| 2.00 / " in reports.baselines_markdown(baselines, rows)
+    assert "| 2.50 / " in reports.baselines_markdown(baselines, [])  # no run yet: every face
 
 
 def test_hole_only_ratio_separates_errors_in_the_hole_from_errors_everywhere():
@@ -197,13 +199,13 @@ def test_hole_only_ratio_separates_errors_in_the_hole_from_errors_everywhere():
     f = 1 - known.mean()
     errors = rng.uniform(0, 50, (64, 64))
     in_hole = np.where(known, 0.0, errors)
-    assert evaluation.hole_only_ratio(np.abs(in_hole).mean(), (in_hole ** 2).mean(), f) <= 1
+    assert reports.hole_only_ratio(np.abs(in_hole).mean(), (in_hole ** 2).mean(), f) <= 1
     # The same error of 7 on every pixel: MAE 7, MSE 49, ratio 1/√f.
-    assert evaluation.hole_only_ratio(7.0, 49.0, f) == pytest.approx(1 / np.sqrt(f))
+    assert reports.hole_only_ratio(7.0, 49.0, f) == pytest.approx(1 / np.sqrt(f))
     # The paper's Table 1 fails the check on every pattern, before and after refinement.
-    for which, stages in evaluation.PAPER_TABLE1.items():
+    for which, stages in reports.PAPER_TABLE1.items():
         for mae, mse, _, _ in stages:
-            assert evaluation.hole_only_ratio(mae, mse, evaluation.pattern(which).missing_fraction) > 1
+            assert reports.hole_only_ratio(mae, mse, masks.pattern(which).missing_fraction) > 1
 
 
 def test_effect_sizes_put_our_relative_change_beside_the_papers():
@@ -212,16 +214,16 @@ def test_effect_sizes_put_our_relative_change_beside_the_papers():
                                      for stage, mae in (("before", before), ("after", after))
                                      for name in ("MAE", "MSE", "PSNR", "MSSIM")}}
     rows = [row(1, 4.0, 3.8), row(1, 6.0, 5.7), row(5, 5.0, 4.9)]
-    sizes = evaluation.effect_sizes(rows)
+    sizes = reports.effect_sizes(rows)
     assert sizes[1]["ours"] == pytest.approx((5.0, 4.75)) and sizes[1]["paper"] == (16.20, 14.04)
-    assert evaluation.relative_change(sizes[1]["ours"]) == pytest.approx(-5.0)
-    text = evaluation.effect_size_summary(sizes)
+    assert reports.relative_change(sizes[1]["ours"]) == pytest.approx(-5.0)
+    text = reports.effect_size_summary(sizes)
     # pattern 1: -5.0 % (-0.25); pattern 5: -2.0 % (-0.10); the paper: -13.3 % and -9.9 %
     assert text.startswith("patterns (1)–(5): refinement changes our MAE by -5.0 to -2.0 % (-0.25 to -0.10)")
     assert "the paper's by -13.3 to -9.9 % (-2.16 to -1.50)" in text
     assert "ours is 0.20–0.38 of the paper's relative change" in text  # 2.0/9.88 and 5.0/13.33
     assert "3.0–3.2× ours" in text  # 15.18/5.0 and 16.2/5.0
-    assert evaluation.effect_size_summary(sizes, patterns=(2, 3)) == "(no rows for these patterns yet)"
+    assert reports.effect_size_summary(sizes, patterns=(2, 3)) == "(no rows for these patterns yet)"
 
 
 def test_key_numbers_are_computed_from_the_rows_not_quoted():
@@ -238,8 +240,8 @@ def test_key_numbers_are_computed_from_the_rows_not_quoted():
     rows = [row(w, i, 0.5 if w == 1 else 0.0) for w in (1, 5, 6) for i in range(20)]
     smooth = {1: 6.0, 5: 1.0, 6: 6.0}  # our fills' MAE lies in 5–6: only the smooth fill of (5) beats them
     baselines = {str(w): {name: {m: [smooth[w] if name == "smooth" else 1e3] * 20 for m in ("MAE", "MSE", "PSNR", "MSSIM")}
-                          for name in evaluation.BASELINES} for w in (1, 5, 6)}
-    text = evaluation.findings_markdown(rows, baselines)
+                          for name in reports.BASELINES} for w in (1, 5, 6)}
+    text = reports.findings_markdown(rows, baselines)
     # (1) improves every metric; (5) changes nothing: 4 of 8 changes have the paper's sign, surely
     assert "Refinement on (1), (5): 4 of 8 changes" in text
     assert "drops by 0–25 % on (1), (5)" in text  # consensus 10 → 7.5 on (1)
@@ -248,7 +250,7 @@ def test_key_numbers_are_computed_from_the_rows_not_quoted():
     assert "on 2 of 3 patterns" in text  # not on (5)
     assert "scores MAE 1000.00 on (1), where the paper reports 16.2" in text
     assert text.endswith("(smooth) scores MAE 6.00, against " + f"{np.mean([r['after_image_MAE'] for r in rows if r['pattern'] == 6]):.2f} refined.\n")
-    assert evaluation.findings_markdown([], None) == ""
+    assert reports.findings_markdown([], None) == ""
 
 
 def test_refinement_changes_are_after_minus_before_per_pattern():
@@ -259,52 +261,26 @@ def test_refinement_changes_are_after_minus_before_per_pattern():
                         f"{stage}_image_MSSIM": 0.5})
         return out
     rows = [row(1, 10.0, 8.0, 30.0, 10.0), row(1, 20.0, 18.0, 40.0, 20.0), row(6, 5.0, 5.0, 9.0, 9.0)]
-    changes = evaluation.refinement_changes(rows)
+    changes = reports.refinement_changes(rows)
     assert changes[1]["MAE"] == pytest.approx(-2.0) and changes[1]["consensus"] == pytest.approx(-20.0)
     assert changes[1]["PSNR"] > 0 and changes[6]["MAE"] == 0 and changes[6]["MSSIM"] == 0
 
 
-def _eval_rows(pattern: int, files, before, after):
-    return [{"pattern": pattern, "index": i, "file": f, "before_image_MAE": b, "after_image_MAE": a}
-            for i, (f, b, a) in enumerate(zip(files, before, after))]
 
 
-def test_generator_comparison_pairs_each_face_with_itself_under_the_shipped_g():
-    compare = evaluation.generator_comparison
-    files = ["a.jpg", "b.jpg", "c.jpg"]
-    shipped = _eval_rows(1, files, [10, 12, 11], [9, 11, 10]) + _eval_rows(5, files, [4, 4, 4], [4, 4, 4])
-    candidate = _eval_rows(1, files[:2], [8, 10], [6, 9])  # pattern 1's first two faces only
-    result = compare(shipped, candidate)
-    assert list(result) == [1] and result[1]["n"] == 2
-    assert result[1]["shipped"] == {"before": 11.0, "after": 10.0, "relative": pytest.approx(-9.09)}
-    assert result[1]["candidate"] == {"before": 9.0, "after": 7.5, "relative": pytest.approx(-16.67)}
-    assert result[1]["inpainting_difference"][0] == pytest.approx(-2.0)  # (8 − 10 + 10 − 12) / 2
-    assert result[1]["refinement_difference"][0] == pytest.approx(-0.5)  # (−2 − −1 + −1 − −1) / 2
-    low, high = result[1]["refinement_difference"][1:]
-    assert -1.0 <= low <= -0.5 <= high <= 0.0
+def _rows(pattern: int, files, hole, image):
+    return [{"pattern": pattern, "index": i, "file": f, "after_missing_MAE": h, "after_image_MAE": w}
+            for i, (f, h, w) in enumerate(zip(files, hole, image))]
 
 
-def test_generator_comparison_refuses_faces_the_committed_run_does_not_hold():
-    compare = evaluation.generator_comparison
-    shipped = _eval_rows(1, ["a.jpg"], [10], [9])
-    with pytest.raises(InputError, match="not in the committed evaluation"):
-        compare(shipped, _eval_rows(1, ["other.jpg"], [8], [7]))
-    with pytest.raises(InputError, match="face 0 of pattern 2"):
-        compare(shipped, _eval_rows(2, ["a.jpg"], [8], [7]))
-
-
-def test_generator_table_counts_the_patterns_whose_intervals_exclude_zero():
-    table = evaluation.generator_comparison_markdown
-    entry = {"n": 25, "shipped": {"before": 5.5, "after": 5.3, "relative": -3.6},
-             "candidate": {"before": 5.0, "after": 4.7, "relative": -6.0}}
-    record = {"candidate": "The EMA G at 20,000 updates of `run`", "faces": "faces 0–24", "steps": 1500, "seed": 0,
-              "patterns": {"2": {**entry, "inpainting_difference": [-0.5, -0.7, -0.3],
-                                 "refinement_difference": [-0.1, -0.2, -0.01]},
-                           "1": {**entry, "inpainting_difference": [0.1, -0.1, 0.3],
-                                 "refinement_difference": [0.1, 0.02, 0.2]}}}
-    text = table(record)
-    assert text.index("| (1) random_square | 25 |") < text.index("| (2) big_random_square | 25 |")
-    assert "| 5.50 → 5.30 (-3.6 %) | 5.00 → 4.70 (-6.0 %) | +0.10 [-0.10, +0.30] | +0.10 [+0.02, +0.20] |" in text
-    assert "better (an interval below zero) on 1 of 2 patterns" in text
-    assert "-6.0 to -6.0 % with the candidate, against -3.6 to -3.6 %" in text
-    assert "excludes zero, on 1 of 2 patterns, and smaller on 1." in text
+def test_the_price_of_a_cheaper_budget_pairs_each_face_with_itself():
+    paper = _rows(1, ["a.jpg", "b.jpg"], [20.0, 30.0], [5.0, 7.0]) + _rows(6, ["a.jpg"], [10.0], [6.0])
+    lab = _rows(1, ["a.jpg", "b.jpg"], [21.0, 30.0], [5.0, 7.4])
+    settings = {"steps": 1500, "refine_steps": 1500}
+    text = reports.budget_price_markdown(paper, lab, settings, {"steps": 300, "refine_steps": 300,
+                                                                "learning_rate": 0.01})
+    assert "1500 + 1500 steps at Adam step 0.003" in text and "300 + 300 steps at Adam step 0.01" in text
+    assert "| (1) random_square | 2 | 25.00 → 25.50 | +2.0 % | 6.00 → 6.20 | +3.3 % |" in text
+    assert "(6)" not in text  # only the patterns both runs hold
+    with pytest.raises(InputError, match="not in the reference run"):
+        reports.budget_price_markdown(paper, _rows(1, ["c.jpg"], [1.0], [1.0]), settings, settings)

@@ -13,7 +13,7 @@ from inpaintkit import config, data, dcgan, evaluation, masks, metrics, reports
 from inpaintkit.blending import poisson_blend
 from inpaintkit.cli import main
 from inpaintkit.errors import InputError
-from inpaintkit.pipeline import fig8, inpaint_and_refine
+from inpaintkit.pipeline import fig8
 
 
 NAMES = [f"{i:06d}.jpg" for i in range(4)]
@@ -128,9 +128,9 @@ def test_per_image_csv_keeps_table2_columns_that_only_the_centre_rows_have(finis
 
 
 @pytest.mark.parametrize("setting, message", [
-    (dict(steps=0), "steps must be a whole number >= 1, got 0"),
-    (dict(refine_steps=0), "refine_steps must be a whole number >= 1, got 0"),
-    (dict(batch_size=0), "batch_size must be a whole number >= 1, got 0"),
+    (dict(steps=0), "steps must be a whole number of at least 1, got 0"),
+    (dict(refine_steps=0), "refine_steps must be a whole number of at least 1, got 0"),
+    (dict(batch_size=0), "batch_size must be a whole number of at least 1, got 0"),
     (dict(patterns=(1, 9)), r"patterns must be distinct hole patterns .* got \[1, 9\]"),
     (dict(patterns=()), "patterns must be distinct hole patterns"),
 ])
@@ -181,10 +181,10 @@ def test_two_shards_give_exactly_one_run(models, faces, finished_run, tmp_path):
 
 # ----------------------------------------------------------------------------- the command line
 def test_cli_evaluate_refuses_zero_batch_size_and_steps_in_one_line_writing_nothing(tmp_path, capsys):
-    for flags, message in ((["--batch-size", "0"], "--batch-size must be at least 1, got 0"),
-                           (["--steps", "0"], "--steps must be at least 1, got 0"),
+    for flags, message in ((["--batch-size", "0"], "--batch-size must be a whole number of at least 1, got 0"),
+                           (["--steps", "0"], "--steps must be a whole number of at least 1, got 0"),
                            # 0 used to fall back to --steps silently
-                           (["--refine-steps", "0"], "--refine-steps must be at least 1, got 0")):
+                           (["--refine-steps", "0"], "--refine-steps must be a whole number of at least 1, got 0")):
         code = main(["evaluate", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")] + flags)
         err = capsys.readouterr().err
         assert code == 2 and err.strip() == f"inpaintkit evaluate: error: {message}"
@@ -405,16 +405,16 @@ def test_image_metrics_refuse_nan(pair):
     (dict(mu=np.nan), "µ must be a finite number ≥ 0"),
     (dict(blend_kind="gaussian"), "blend_kind must be one of"),
     (dict(refine_init="random"), "refine_init must be one of"),
-    (dict(refine_steps=0), "refine_steps must be a whole number of steps >= 1, got 0"),
-    (dict(inpaint_steps=0), "inpaint_steps must be a whole number of steps >= 1, got 0"),
+    (dict(refine_steps=0), "refine_steps must be a whole number of at least 1, got 0"),
+    (dict(inpaint_steps=0), "inpaint_steps must be a whole number of at least 1, got 0"),
     (dict(lam=-1.0), "λ must be a finite number ≥ 0"),
     (dict(original=np.zeros((3, 64, 64, 3))), "original .* and y .* must have the same shape"),
 ])
-def test_inpaint_and_refine_checks_everything_before_inpainting(pair, setting, message):
+def test_fig8_checks_everything_before_inpainting(pair, setting, message):
     images, known = pair
     args = dict(mu=0.5, inpaint_steps=3, refine_steps=3, progress=False) | setting
     with pytest.raises(InputError, match=message):
-        inpaint_and_refine(images, known, Unusable(), Unusable(), **args)
+        fig8(images, known, Unusable(), Unusable(), **args)
 
 
 def test_refine_steps_zero_is_not_the_budget(pair):

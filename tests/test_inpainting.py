@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from inpaintkit import dcgan, inpainting, losses, masks
+from inpaintkit.errors import InputError
 
 
 def test_loss_goes_down_and_z_stays_in_the_cube(small_models, reachable_faces):
@@ -125,3 +126,29 @@ def test_bad_input_is_named(small_models, reachable_faces):
         inpainting.semantic_inpaint(reachable_faces, known, G, D, steps=1, lam=-1.0, progress=False)
     with pytest.raises(ValueError, match="steps"):
         inpainting.semantic_inpaint(reachable_faces, known, G, D, steps=0, progress=False)
+
+
+def test_step_sizes_are_a_constant_or_a_schedule_and_refuse_nonsense():
+    np.testing.assert_allclose(inpainting.step_sizes(0.003, 3), [0.003] * 3)
+    falling = inpainting.step_sizes(inpainting.Geometric(0.03, 0.003), 3)
+    np.testing.assert_allclose(falling, [0.03, np.sqrt(0.03 * 0.003), 0.003], rtol=1e-6)
+    for bad in (0.0, -1.0, float("nan"), lambda i, n: 0.0):
+        with pytest.raises(InputError, match="learning_rate"):
+            inpainting.step_sizes(bad, 3)
+    with pytest.raises(InputError, match="start"):
+        inpainting.Geometric(0.0, 0.1)
+
+
+def test_a_larger_step_moves_z_further_and_a_schedule_is_applied_step_by_step(small_models, reachable_faces):
+    G, D = small_models
+    known = masks.make_masks(5, 3, seed=0)
+    runs = {rate: inpainting.semantic_inpaint(reachable_faces, known, G, D, steps=4, learning_rate=rate, seed=1,
+                                              progress=False) for rate in (0.001, 0.01)}
+    start = dcgan.sample_z(3, seed=1)
+    moved = {rate: np.abs(run.z - start).max() for rate, run in runs.items()}
+    assert moved[0.01] > 5 * moved[0.001]  # Adam's first steps move each coordinate by about the step
+    constant = inpainting.semantic_inpaint(reachable_faces, known, G, D, steps=4, learning_rate=0.01, seed=1,
+                                           progress=False)
+    as_schedule = inpainting.semantic_inpaint(reachable_faces, known, G, D, steps=4, seed=1, progress=False,
+                                              learning_rate=lambda i, n: 0.01)
+    np.testing.assert_array_equal(constant.z, as_schedule.z)  # the same numbers whichever way it is given

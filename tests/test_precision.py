@@ -48,7 +48,7 @@ def test_bf16_pipeline_stays_close_to_float32_and_keeps_known_pixels(small_model
 def test_an_unknown_precision_is_named_before_any_optimisation(small_models, reachable_faces, monkeypatch):
     from inpaintkit import pipeline
 
-    monkeypatch.setattr(pipeline, "inpaint_stage", lambda *a, **k: pytest.fail("optimised before checking"))
+    monkeypatch.setattr(pipeline, "_semantic_inpaint", lambda *a, **k: pytest.fail("optimised before checking"))
     with pytest.raises(InputError, match="unknown precision 'float16': use one of float32, mixed_bfloat16"):
         fig8(reachable_faces, masks.make_masks(5, 3, seed=0), *small_models, mu=0.1, inpaint_steps=2,
              refine_steps=2, progress=False, precision="float16")

@@ -1,6 +1,8 @@
 """Eq. 7–9 and the pipeline of Fig. 8."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -53,7 +55,7 @@ def test_no_stage_reads_the_hidden_pixels_of_y(small_models, reachable_faces):
                           longer_inpainting=2, progress=False) for y in (reachable_faces, other)]
     for stage in ("x_g", "x_b", "x_r", "x", "z_g", "z_r", "inpaint_losses", "refine_losses", "x_b_longer"):
         np.testing.assert_array_equal(getattr(runs[0], stage), getattr(runs[1], stage), err_msg=stage)
-    for init in refinement.INITS:
+    for init in refinement.REFINE_INITS:
         a, b = (pipeline.fig8(y, known, G, D, mu=0.3, inpaint_steps=2, refine_steps=2, refine_init=init,
                               progress=False).x for y in (reachable_faces, other))
         np.testing.assert_array_equal(a, b, err_msg=init)
@@ -93,8 +95,8 @@ def test_refine_validates_mu_and_init(small_models, reachable_faces):
 def test_pipeline_keeps_every_stage_and_known_pixels(small_models, reachable_faces):
     G, D = small_models
     known = masks.make_masks(1, 3, seed=2)
-    result = pipeline.inpaint_and_refine(reachable_faces, known, G, D, which_pattern=1, inpaint_steps=5, refine_steps=5,
-                                         original=reachable_faces, progress=False)
+    result = pipeline.fig8(reachable_faces, known, G, D, mu=refinement.paper_mu(1), inpaint_steps=5, refine_steps=5,
+                           original=reachable_faces, progress=False)
     for stage in (result.x_g, result.x_b, result.x_r, result.x):
         assert stage.shape == reachable_faces.shape
     np.testing.assert_array_equal(result.x[known], reachable_faces[known])
@@ -110,18 +112,14 @@ def test_pipeline_keeps_every_stage_and_known_pixels(small_models, reachable_fac
 def test_pipeline_is_deterministic(small_models, reachable_faces):
     G, D = small_models
     known = masks.make_mask(3, seed=1)
-    a = pipeline.inpaint_and_refine(reachable_faces, known, G, D, mu=0.2, inpaint_steps=4, refine_steps=4, progress=False)
-    b = pipeline.inpaint_and_refine(reachable_faces, known, G, D, mu=0.2, inpaint_steps=4, refine_steps=4, progress=False)
+    a = pipeline.fig8(reachable_faces, known, G, D, mu=0.2, inpaint_steps=4, refine_steps=4, progress=False)
+    b = pipeline.fig8(reachable_faces, known, G, D, mu=0.2, inpaint_steps=4, refine_steps=4, progress=False)
     np.testing.assert_array_equal(a.x, b.x)
 
 
-def test_pipeline_needs_mu_or_pattern(small_models, reachable_faces):
-    G, D = small_models
-    with pytest.raises(ValueError, match="µ"):
-        pipeline.inpaint_and_refine(reachable_faces, masks.make_mask(5), G, D, inpaint_steps=1, refine_steps=1)
-
-
 def test_default_init_is_the_measured_one():
-    stored = refinement.load_init_comparison()
+    from helpers import ROOT
+
+    stored = json.loads((ROOT / "experiments" / "results" / "refinement_init.json").read_text())
     assert refinement.DEFAULT_INIT == stored["best"]
     assert stored["steps"] == 1500 and stored["n"] >= 32

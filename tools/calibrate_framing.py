@@ -9,7 +9,7 @@ Error: CelebA validation faces 100 .. 100+--val (faces 0-99 are the evaluation's
 for tuning), framed with those constants, against the true central 108×108 box: centre offset
 and side difference in pixels at 64×64, and IoU. Needs INPAINTKIT_DATA.
 
-    python scripts/calibrate_framing.py [--train 1000] [--val 1000]
+    python tools/calibrate_framing.py [--train 1000] [--val 1000]
 """
 from __future__ import annotations
 

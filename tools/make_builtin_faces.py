@@ -1,6 +1,6 @@
 """Frame the 300 public-domain portraits and ship a few dozen as the kit's built-in faces.
 
-    python scripts/make_builtin_faces.py [--source ../shared/data/portraits/images]
+    python tools/make_builtin_faces.py [--source ../shared/data/portraits/images]
         [--count 36] [--sheet /tmp/portraits_contact_sheet.png] [--write]
 
 Frames every portrait with inpaintkit.faces (the CelebA-calibrated mapping), prints how many

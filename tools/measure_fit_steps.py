@@ -4,10 +4,10 @@ an untrained G of the same architecture, from the same starting z, after 40, 100
 steps, on all the built-in faces (public-domain portraits) and, with CelebA, on 8 tuning faces (validation 100–107,
 never reported by the evaluation).
 
-    python scripts/measure_fit_steps.py [--data $INPAINTKIT_DATA]
+    python tools/measure_fit_steps.py [--data $INPAINTKIT_DATA]
 
 Writes inpaintkit/weights/fit_steps.json (numbers only), tied to the shipped generator by its
-sha256: dcgan.load_fit_steps refuses it once other weights are shipped; and the README's
+sha256: weights_io.load_fit_steps refuses it once other weights are shipped; and docs/training.md
 sentence on the built-in faces (between its portrait_fit markers).
 """
 from __future__ import annotations
@@ -16,13 +16,16 @@ import argparse
 import json
 from pathlib import Path
 
-from inpaintkit import config, dcgan
+from inpaintkit import config
+from inpaintkit.dcgan import build_generator
 from inpaintkit.data import sample_faces, tuning_faces
 from inpaintkit.reports import check_record_target, record_block
 from inpaintkit.storage import atomic_write_text
+from inpaintkit.training import heldout_fit
+from inpaintkit.weights_io import WEIGHTS_DIR, generator_sha256, load_pretrained
 
 STEPS = (40, 100, 200, 500)
-README = Path(__file__).resolve().parents[1] / "README.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "training.md"
 
 
 def builtin_sentence(record: dict) -> str:
@@ -38,7 +41,7 @@ def builtin_sentence(record: dict) -> str:
 def curve(G, G0, D, faces, seed: int) -> dict:
     """Mean MSE (0–255) of the trained and the untrained G after each number of steps: one fit of
     each G, read at every step count (a 40-step fit is the first 40 steps of a 500-step one)."""
-    fits = {name: dcgan.heldout_fit(g, D, faces, steps=max(STEPS), seed=seed, report_at=STEPS[:-1])["mean_mse_at"]
+    fits = {name: heldout_fit(g, D, faces, steps=max(STEPS), seed=seed, report_at=STEPS[:-1])["mean_mse_at"]
             for name, g in (("trained", G), ("untrained", G0))}
     return {str(n): {name: round(fit[n], 1) for name, fit in fits.items()} for n in STEPS}
 
@@ -48,18 +51,18 @@ def main() -> None:
     parser.add_argument("--data", default=str(config.data_dir() or ""))
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    check_record_target(README, "portrait_fit")  # fail before the fits, not after them
+    check_record_target(DOCS, "portrait_fit")  # fail before the fits, not after them
     config.seed_everything(args.seed)
-    G, D = dcgan.load_pretrained()
-    G0 = dcgan.build_generator()  # untrained, the paper's width like the shipped G
+    G, D = load_pretrained()
+    G0 = build_generator()  # untrained, the paper's width like the shipped G
     builtin = sample_faces()
     sets = {f"all {len(builtin)} built-in faces": builtin}
     if args.data:
         sets["CelebA tuning faces (validation 100–107)"] = tuning_faces(args.data, 8)
-    record = {"generator_sha256": dcgan.generator_sha256(), "seed": args.seed,
+    record = {"generator_sha256": generator_sha256(), "seed": args.seed,
               "steps": list(STEPS), "faces": {name: curve(G, G0, D, faces, args.seed) for name, faces in sets.items()}}
-    atomic_write_text(dcgan.FIT_STEPS, json.dumps(record, indent=2) + "\n")
-    record_block(README, "portrait_fit", builtin_sentence(record) + "\n")
+    atomic_write_text(WEIGHTS_DIR / "fit_steps.json", json.dumps(record, indent=2) + "\n")
+    record_block(DOCS, "portrait_fit", builtin_sentence(record) + "\n")
     for name, rows in record["faces"].items():
         print(name)
         for n, row in rows.items():

@@ -1,0 +1,290 @@
+"""Principle 1 of issue 37: an evaluation folder records everything that defines its numbers and
+refuses a resume, a shard or a merge that differs, naming the key; every batch file carries its
+settings; ``--report-only`` reads the folder, never the flags; only held-out partitions, by name
+in any case. The committed run (recorded before these keys existed) still loads and reports."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from inpaintkit import data, evaluation, reports
+from inpaintkit.cli import main
+from inpaintkit.errors import InputError
+
+NAMES = [f"{i:06d}.jpg" for i in range(4)]
+TINY = dict(patterns=(1, 5), steps=2, refine_steps=2, progress=False, batch_size=2)
+
+
+@pytest.fixture(scope="module")
+def run(models, faces, tmp_path_factory):
+    out = tmp_path_factory.mktemp("records") / "run"
+    evaluation.evaluate(faces, NAMES, *models, out, data="/somewhere/celeba", partition="validation", **TINY)
+    return out
+
+
+def copy(run, tmp_path, name="copy"):
+    target = tmp_path / name
+    shutil.copytree(run, target)
+    return target
+
+
+def test_settings_record_everything_that_defines_the_run(run, faces, models):
+    settings = json.loads((run / "settings.json").read_text())
+    assert settings["schema"] == reports.SCHEMA
+    for key in reports.RUN_KEYS + ("data", "budget", "n_asked"):
+        assert key in settings, key
+    assert settings["faces"] == evaluation.faces_fingerprint(faces)
+    assert settings["learning_rate"] == 0.003 and settings["partition"] == "validation"
+    assert settings["data"].endswith("celeba")
+    for path in reports.batch_files(run):
+        assert json.loads(path.read_text())["settings"] == settings  # every batch carries them
+
+
+@pytest.mark.parametrize("change, key", [
+    (dict(steps=3), "steps: 2 → 3"),
+    (dict(refine_steps=1), "refine_steps: 2 → 1"),
+    (dict(seed=1), "seed: 0 → 1"),
+    (dict(learning_rate=0.01), "learning_rate: 0.003 → 0.01"),
+    (dict(partition="test"), "partition: 'validation' → 'test'"),
+    (dict(patterns=(1,)), "patterns: [1, 5] → [1]"),
+    (dict(table2=False), "table2: True → False"),
+    (dict(batch_size=1), "batch_size: 2 → 1"),
+    (dict(precision="mixed_bfloat16"), "precision: 'float32' → 'mixed_bfloat16'"),
+])
+def test_a_resume_with_any_other_setting_is_refused_naming_the_key(run, faces, models, tmp_path, change, key):
+    out = copy(run, tmp_path)
+    before = sorted(p.name for p in out.rglob("*"))
+    args = dict(TINY, data="/somewhere/celeba", partition="validation") | change
+    with pytest.raises(InputError, match=key.replace("[", r"\[").replace("]", r"\]")):
+        evaluation.evaluate(faces, NAMES, *models, out, **args)
+    assert sorted(p.name for p in out.rglob("*")) == before  # nothing written, no lock left
+
+
+def test_other_faces_are_refused_even_from_the_same_folder_name(run, faces, models, tmp_path):
+    out = copy(run, tmp_path)
+    other = faces[::-1].copy()  # the same four faces in another order: other pixels per index
+    with pytest.raises(InputError, match="faces: "):
+        evaluation.evaluate(other, NAMES, *models, out, data="/somewhere/celeba", partition="validation", **TINY)
+    renamed = [f"x{name}" for name in NAMES]  # the same pixels under other file names
+    with pytest.raises(InputError, match="face 0 is 000000.jpg in pattern1_batch000.json but x000000.jpg"):
+        evaluation.evaluate(faces, renamed, *models, out, data="/somewhere/celeba", partition="validation", **TINY)
+
+
+def test_the_same_faces_from_another_folder_resume_with_a_note(run, faces, models, tmp_path, capsys):
+    out = copy(run, tmp_path)
+    evaluation.evaluate(faces, NAMES, *models, out, data="/elsewhere/celeba", partition="validation", **TINY)
+    assert "the same faces come from" in capsys.readouterr().out
+
+
+def test_a_shard_made_elsewhere_with_other_settings_is_not_merged(run, faces, models, tmp_path):
+    out = copy(run, tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    evaluation.evaluate(faces, NAMES, *models, elsewhere, **(TINY | dict(seed=7)))
+    stray = out / "batches" / "pattern1_batch001.json"
+    stray.unlink()
+    shutil.copy(elsewhere / "batches" / "pattern1_batch001.json", stray)
+    with pytest.raises(InputError, match=r"pattern1_batch001\.json was made with other settings .*seed: 0 → 7"):
+        reports.collect(out)
+    with pytest.raises(InputError, match="seed: 0 → 7"):
+        reports.write_reports(out)
+
+
+def test_a_batch_without_settings_is_refused_in_a_new_run(run, tmp_path):
+    out = copy(run, tmp_path)
+    path = out / "batches" / "pattern5_batch000.json"
+    batch = json.loads(path.read_text())
+    del batch["settings"]
+    path.write_text(json.dumps(batch))
+    with pytest.raises(InputError, match="carries no settings"):
+        reports.collect(out)
+
+
+def test_batches_that_name_other_files_for_one_face_are_refused(run, tmp_path):
+    out = copy(run, tmp_path)
+    path = out / "batches" / "pattern5_batch000.json"
+    batch = json.loads(path.read_text())
+    batch["names"][1] = "999999.jpg"
+    path.write_text(json.dumps(batch))
+    with pytest.raises(InputError, match="face 1 is 000001.jpg in pattern1_batch000.json but 999999.jpg"):
+        reports.collect(out)
+
+
+def legacy(run, tmp_path):
+    """The run as the kit wrote it before issue 37: settings without schema, data, partition, faces,
+    learning rate (0.003 was not written); batches without settings; baselines without settings."""
+    out = copy(run, tmp_path, "legacy")
+    settings = json.loads((out / "settings.json").read_text())
+    old = {k: settings[k] for k in ("n", "patterns", "steps", "refine_steps", "batch_size", "seed", "table2",
+                                    "refine_init", "precision", "weights")}
+    (out / "settings.json").write_text(json.dumps(old, indent=2))
+    for path in reports.batch_files(out):
+        batch = json.loads(path.read_text())
+        del batch["settings"]
+        path.write_text(json.dumps(batch))
+    return out
+
+
+def test_a_run_recorded_before_the_keys_existed_loads_reports_and_resumes(run, faces, models, tmp_path):
+    out = legacy(run, tmp_path)
+    settings = reports.read_settings(out)
+    assert settings["schema"] == 1 and settings["learning_rate"] == 0.003 and "faces" not in settings
+    reports.write_reports(out)
+    assert "n = 8 image-pattern pairs" in (out / "table1.md").read_text()
+    # Resumed by this version: the missing batch is computed, carries settings, and merges.
+    (out / "batches" / "pattern5_batch001.json").unlink()
+    evaluation.evaluate(faces, NAMES, *models, out, data="/somewhere/celeba", partition="validation", **TINY)
+    assert "settings" in json.loads((out / "batches" / "pattern5_batch001.json").read_text())
+    assert len(reports.collect(out)["rows"]) == 8
+    # Other faces are still caught through the names the old batches carry.
+    with pytest.raises(InputError, match="holds a run on other faces"):
+        evaluation.evaluate(faces, [f"y{n}" for n in NAMES], *models, out, **TINY)
+    # And a learning rate that is not the inferred 0.003 is refused.
+    with pytest.raises(InputError, match="learning_rate: 0.003 → 0.01"):
+        evaluation.evaluate(faces, NAMES, *models, out, **(TINY | dict(learning_rate=0.01)))
+
+
+def test_the_committed_run_loads_with_its_inferred_keys():
+    from helpers import ROOT
+
+    committed = reports.load_results(ROOT / "results" / "eval")
+    assert len(committed["rows"]) == 600 and committed["settings"]["schema"] == 1
+    assert committed["settings"]["learning_rate"] == 0.003 and committed["settings"]["precision"] == "float32"
+    assert set(committed["baseline_metrics"]) == {str(w) for w in range(1, 7)}
+
+
+@pytest.mark.parametrize("name, canonical", [("validation", "validation"), ("Validation", "validation"),
+                                             ("VAL", "validation"), (" test ", "test"), ("TEST", "test")])
+def test_held_out_partitions_are_matched_in_any_case(name, canonical):
+    assert data.evaluation_partition(name) == canonical
+
+
+@pytest.mark.parametrize("name, why", [("train", "trained on"), ("TRAIN", "trained on"), ("Train ", "trained on"),
+                                       ("all", "trained on"), ("ALL", "trained on"), ("tset", "no such partition"),
+                                       ("", "no such partition")])
+def test_other_partitions_are_refused(name, why):
+    with pytest.raises(data.DataError, match=why):
+        data.evaluation_partition(name)
+
+
+def test_cli_refuses_a_training_partition_in_any_case_before_writing(tmp_path, capsys):
+    for name in ("TRAIN", "Train", "all"):
+        code = main(["evaluate", "--data", str(tmp_path), "--partition", name, "--out", str(tmp_path / "out")])
+        err = capsys.readouterr().err
+        assert code == 2 and "evaluate on held-out faces" in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+# ----------------------------------------------------------------------------- --report-only
+@pytest.fixture
+def small_celeba(tmp_path):
+    from skimage import io
+
+    folder = tmp_path / "celeba" / data.IMAGE_FOLDER
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(5)
+    for number in range(162771, 162775):  # validation ids
+        io.imsave(folder / f"{number:06d}.png", rng.integers(0, 256, (218, 178, 3), dtype=np.uint8),
+                  check_contrast=False)
+    for number in range(182638, 182642):  # test ids
+        io.imsave(folder / f"{number:06d}.png", rng.integers(0, 256, (218, 178, 3), dtype=np.uint8),
+                  check_contrast=False)
+    return tmp_path / "celeba"
+
+
+@pytest.fixture
+def cli_run(small_celeba, tmp_path, monkeypatch):
+    monkeypatch.delenv("INPAINTKIT_DATA", raising=False)
+    out = tmp_path / "cli"
+    assert main(["evaluate", "--data", str(small_celeba), "--n", "3", "--patterns", "6", "--steps", "1",
+                 "--batch-size", "2", "--no-table2", "--out", str(out)]) == 0
+    return out
+
+
+def test_report_only_reads_the_folder_never_the_flags(cli_run, small_celeba, capsys):
+    table = (cli_run / "table1.md").read_text()
+    (cli_run / "table1.md").unlink()
+    (cli_run / "baselines.json").unlink()
+    capsys.readouterr()
+    # No flag at all: the faces come from the data folder the run recorded.
+    assert main(["evaluate", "--report-only", "--out", str(cli_run)]) == 0
+    assert (cli_run / "table1.md").read_text() == table
+    assert json.loads((cli_run / "baselines.json").read_text())["settings"]["n"] == 3
+    # The same flags as the run: fine.
+    assert main(["evaluate", "--report-only", "--n", "3", "--patterns", "6", "--steps", "1", "--batch-size", "2",
+                 "--no-table2", "--partition", "VALIDATION", "--out", str(cli_run)]) == 0
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--n", "4"], "--n 4 differs from the run"),
+    (["--partition", "test"], "--partition test differs"),
+    (["--patterns", "1-6"], "--patterns"),
+    (["--steps", "5"], "--steps 5 differs"),
+    (["--refine-steps", "5"], "--refine-steps 5 differs"),
+    (["--seed", "3"], "--seed 3 differs"),
+    (["--batch-size", "1"], "--batch-size 1 differs"),
+    (["--budget", "lab"], "--budget lab"),
+    (["--precision", "mixed_bfloat16"], "--precision mixed_bfloat16 differs"),
+    (["--data", "/nowhere"], "--data /nowhere differs"),
+])
+def test_report_only_refuses_a_flag_that_contradicts_the_folder(cli_run, capsys, flags, message):
+    stamps = {p.name: p.stat().st_mtime_ns for p in cli_run.iterdir()}
+    code = main(["evaluate", "--report-only", "--out", str(cli_run)] + flags)
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1
+    assert {p.name: p.stat().st_mtime_ns for p in cli_run.iterdir()} == stamps
+
+
+def test_report_only_without_its_faces_keeps_matching_baselines_and_drops_stale_ones(cli_run, small_celeba,
+                                                                                   tmp_path, capsys):
+    shutil.move(small_celeba, tmp_path / "moved")  # the recorded data folder is gone
+    stored = (cli_run / "baselines.json").read_bytes()
+    assert main(["evaluate", "--report-only", "--out", str(cli_run)]) == 0
+    assert (cli_run / "baselines.md").exists() and (cli_run / "baselines.json").read_bytes() == stored  # kept
+    # A baselines.json of other faces is not tabled beside this run's rows, nor overwritten blindly.
+    record = json.loads(stored)
+    record["settings"]["faces"] = "0" * 64
+    (cli_run / "baselines.json").write_text(json.dumps(record))
+    (cli_run / "baselines.md").unlink()
+    capsys.readouterr()
+    assert main(["evaluate", "--report-only", "--out", str(cli_run)]) == 0
+    out = capsys.readouterr().out
+    assert "baselines cannot be recomputed" in out and "left out of the tables" in out
+    assert not (cli_run / "baselines.md").exists()
+    # --data may say where the moved faces are now; they are checked against the run, then used.
+    assert main(["evaluate", "--report-only", "--data", str(tmp_path / "moved"), "--out", str(cli_run)]) == 0
+    assert (cli_run / "baselines.md").exists()
+    assert json.loads((cli_run / "baselines.json").read_text())["settings"]["faces"] == json.loads(stored)[
+        "settings"]["faces"]
+
+
+def test_a_legacy_run_checks_new_faces_against_its_baselines(cli_run, small_celeba, models, tmp_path):
+    """Recorded before the faces' sha256: the same file names with other pixels are still caught."""
+    settings = json.loads((cli_run / "settings.json").read_text())
+    for key in ("schema", "faces", "data", "partition", "budget", "n_asked", "learning_rate"):
+        settings.pop(key)
+    (cli_run / "settings.json").write_text(json.dumps(settings))
+    record = json.loads((cli_run / "baselines.json").read_text())
+    del record["settings"]
+    (cli_run / "baselines.json").write_text(json.dumps(record))
+    faces, names = data.load_celeba_named(small_celeba, "validation", 3, progress=False)
+    evaluation.check_recorded_faces(cli_run, faces, reports.read_settings(cli_run))  # the run's own: fine
+    with pytest.raises(InputError, match="pixels differ from those its baselines.json was computed on"):
+        evaluation.check_recorded_faces(cli_run, np.clip(faces + 0.1, -1, 1), reports.read_settings(cli_run))
+
+
+def test_a_cli_resume_with_other_data_is_refused_naming_the_faces(cli_run, small_celeba, tmp_path, capsys):
+    other = tmp_path / "other"
+    shutil.copytree(small_celeba, other)
+    first = sorted((other / data.IMAGE_FOLDER).iterdir())[0]
+    first.write_bytes((other / data.IMAGE_FOLDER / "162772.png").read_bytes())  # face 0 changed
+    code = main(["evaluate", "--data", str(other), "--n", "3", "--patterns", "6", "--steps", "1",
+                 "--batch-size", "2", "--no-table2", "--out", str(cli_run)])
+    err = capsys.readouterr().err
+    assert code == 2 and "faces: " in err and err.count("\n") == 1
+    code = main(["evaluate", "--data", str(small_celeba), "--partition", "test", "--n", "3", "--patterns", "6",
+                 "--steps", "1", "--batch-size", "2", "--no-table2", "--out", str(cli_run)])
+    err = capsys.readouterr().err
+    assert code == 2 and "partition: 'validation' → 'test'" in err
