@@ -2,6 +2,7 @@
 
     python experiments/framing_review.py [--source ../shared/data/portraits/images] [--turned 50]
         [--celeba 100] [--celeba-turned 25] [--out results/framing_review.json] [--sheets DIR]
+    python experiments/framing_review.py --docs-only
 
 1. Every portrait of --source is framed upright with ``faces.frame_photo``; the framings the
    kit marks ``unsure`` (a note) are compared with the hand review stored in --out
@@ -17,7 +18,10 @@
    written, never a CelebA pixel.
 
 --sheets DIR draws contact sheets of the framed portraits (PNG, not committed) for the review.
-The numbers are rewritten in --out; ``hand_review`` is read from it and kept as it is.
+The numbers are rewritten in --out; ``hand_review`` is read from it and kept as it is. The rates
+(:func:`rates_sentence`) are then written between the ``framing_rates`` markers of README.md and
+docs/own_photos.md; --docs-only writes them from --out without measuring anything
+(tests/test_faces.py checks that both blocks are the sentence of the committed record).
 
 Each image is searched in each of its four turns once: ``faces.find_faces`` is memoised on the
 pixels it is given, so framing a turned copy reuses the searches of the same pixels (the
@@ -35,9 +39,32 @@ import numpy as np
 
 from inpaintkit import faces
 from inpaintkit.data import celeba_root, list_images, read_rgb
+from inpaintkit.reports import check_record_target, record_block
 from inpaintkit.storage import atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[1]
+DOCS = (ROOT / "README.md", ROOT / "docs" / "own_photos.md")  # each holds the rates between framing_rates markers
+
+
+def rates_sentence(record: dict) -> str:
+    """The review's rates in one sentence, every number read from ``record`` (the JSON of --out)."""
+    upright, turned_ = record["measured"]["portraits_upright"], record["measured"]["portraits_turned"]
+    bad = upright["hand_review_bad_or_off_framed"]
+    good = upright["framed"] - bad
+    false_flags, missed = len(upright["false_flags"]), len(upright["missed_bad_framings"])
+    return (f"Of the {upright['portraits']} public-domain portraits, {upright['framed']} are framed and "
+            f"{len(upright['refused'])} refused; against a hand review of those crops "
+            f"(`results/framing_review.json`), the note \"check the framed face\" falls on {false_flags} of the "
+            f"{good} well-framed faces (false flags: {100 * upright['false_flag_rate']:.1f} %) and misses {missed} "
+            f"of the {bad} badly framed ones ({100 * upright['missed_rate']:.0f} %); turned 90°, 180° and 270° "
+            f"({turned_['cases']} photos from "
+            f"{turned_['cases'] // 3} portraits), {turned_['found_upright']} were framed upright, "
+            f"{turned_['refused']} refused and {turned_['wrong_turn']} framed in a wrong turn.")
+
+
+def write_docs(record: dict) -> None:
+    for doc in DOCS:
+        record_block(doc, "framing_rates", rates_sentence(record) + "\n")
 
 
 def memoise_search() -> None:
@@ -208,7 +235,13 @@ def main() -> None:
     parser.add_argument("--celeba-turned", type=int, default=25)
     parser.add_argument("--out", default=str(ROOT / "results" / "framing_review.json"))
     parser.add_argument("--sheets", default=None, help="folder for contact sheets of the framed portraits")
+    parser.add_argument("--docs-only", action="store_true", help="write the rates of --out into the docs only")
     args = parser.parse_args()
+    if args.docs_only:
+        write_docs(json.loads(Path(args.out).read_text()))
+        return
+    for doc in DOCS:  # a doc without its markers fails now, not after the measurement
+        check_record_target(doc, "framing_rates")
     files = sorted(Path(args.source).glob("*.jpg"))
     if args.sheets:
         contact_sheets(files, Path(args.sheets))
@@ -231,6 +264,7 @@ def main() -> None:
     }
     atomic_write_text(args.out, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
     print(json.dumps(record["measured"], indent=1, ensure_ascii=False), flush=True)
+    write_docs(record)
 
 
 if __name__ == "__main__":

@@ -262,9 +262,10 @@ def cut_square(photo: np.ndarray, crop: Box, size: int = IMAGE_SIZE) -> np.ndarr
 
 # Which way up (issue 37). A photo turned without EXIF shows the cascade a face on its side or
 # upside down; upside down, the cascade still "finds" a face in half of the portraits, on a few
-# windows. Measured on the 300 public-domain portraits and 200 CelebA validation faces (100-299)
-# in all four turns (results/framing_review.json): a face the right way up gathers 6-218 windows
-# (median 102 on the portraits, 87 on CelebA); a turned one at most 58 (portraits) and 41 (CelebA).
+# windows. Measured on 50 of the 300 public-domain portraits and 25 CelebA validation faces in all
+# four turns (results/framing_review.json, "windows"): a face the right way up gathers a median of
+# 98 windows (portraits) and 106 (CelebA); a face "found" in a wrong turn at most 58 and 34, and
+# none of the 225 wrong turns reaches SURE_WINDOWS.
 SURE_WINDOWS = 70      # this many windows upright: upright, no other turn is searched
 TURN_MARGIN = 1.5      # otherwise the turn chosen must gather 1.5× the windows of every other turn
 # Framing doubts, measured against a hand review of the 300 portraits' crops: a pass that finds the

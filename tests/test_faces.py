@@ -11,6 +11,8 @@ from PIL import Image
 
 from inpaintkit import data, faces, masks
 
+from helpers import ROOT, block_of, load_repo_module
+
 PORTRAIT_IDS = [entry["id"] for entry in json.loads((data.PORTRAITS_DIR / "manifest.json").read_text())["faces"]]
 
 
@@ -577,3 +579,25 @@ def test_cli_refuses_a_mask_of_another_size_and_writes_nothing(portrait, tmp_pat
     err = capsys.readouterr().err.strip()
     assert err.startswith("inpaintkit inpaint: error: mask") and "is 120×100: neither the photo's size" in err
     assert len(err.splitlines()) == 1 and not out.exists()
+
+
+# ----------------------------------------------------------------------------- the recorded review
+def test_the_docs_state_the_recorded_framing_rates():
+    """README.md and docs/own_photos.md carry the rates of results/framing_review.json, as
+    experiments/framing_review.py writes them; the record is of the thresholds the kit uses now,
+    and no turned portrait was framed in a wrong turn."""
+    review = load_repo_module("experiments", "framing_review")
+    record = json.loads((ROOT / "results" / "framing_review.json").read_text())
+    sentence = review.rates_sentence(record)
+    for doc in (ROOT / "README.md", ROOT / "docs" / "own_photos.md"):
+        assert block_of(doc.read_text(), "framing_rates").strip() == sentence, doc.name
+    measured = record["measured"]
+    assert measured["settings"] == {name: getattr(faces, name) for name in measured["settings"]}
+    upright, turned = measured["portraits_upright"], measured["portraits_turned"]
+    not_seen = {"C001059"}  # the one portrait no face was framed in when the crops were reviewed
+    assert record["hand_review"]["reviewed"] == upright["portraits"] - len(not_seen)
+    assert not_seen <= set(upright["refused"])  # so every crop framed now was looked at
+    reviewed_bad = set(record["hand_review"]["bad"]) | set(record["hand_review"]["off"])
+    assert set(upright["caught"]) | set(upright["missed_bad_framings"]) <= reviewed_bad
+    assert turned["found_upright"] + turned["refused"] + turned["wrong_turn"] == turned["cases"]
+    assert turned["wrong_turn"] == 0 and not upright["framed_in_a_wrong_turn"]
