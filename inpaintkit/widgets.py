@@ -6,19 +6,36 @@ The plain functions close their figures: a notebook cell shows a figure only ins
 whose controls are set to the same parameters (``initial=``), never a stale one beside it."""
 from __future__ import annotations
 
+import base64
+import html
+import io
+import re
+import time
+
 import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Rectangle
 from IPython.display import display
 
-from . import config, masks
+from . import config, data, masks
 from .blending import poisson_blend
+from .data import to_uint8
+from .errors import InputError
+from .faces import default_mu, frame_photo, inpaint_own_faces, panel_figure
 from .latent import sample_z
 from .inpainting import semantic_inpaint
 from .metrics import image_metrics
 from .pipeline import fig8
 from .plotting import show_grid
 from .training import train
+from .weights_io import load_pretrained
+
+__all__ = ["ADAM_STEPS", "ALL_HOLE", "DOWNLOADS", "LAMBDAS", "MU_RULE", "NO_FACE", "NO_HOLE", "QUEUED_CLICK_SECONDS",
+           "RUN_LABEL", "describe_pattern", "download_links", "download_name", "framed_from_upload", "hole_mu",
+           "inpaint_demo", "inpainting_explorer", "mask_preview", "metrics_line", "mu_note", "own_face_demo",
+           "own_face_heading", "own_face_studio", "pattern_picker", "png_bytes", "refinement_demo",
+           "refinement_explorer", "render_pattern", "show_framed_photo", "studio_mu_note", "watch_training"]
 
 
 # ----------------------------------------------------------------------------- hole patterns (notebook 00)
@@ -256,8 +273,6 @@ def refinement_explorer(faces, G, D, *, face: int = 0, pattern: int = 5, seed: i
 # ----------------------------------------------------------------------------- your own face (notebook 07)
 def framed_from_upload(value):
     """The face of an ``ipywidgets.FileUpload`` value (its last file), framed like CelebA."""
-    from .faces import frame_photo
-
     files = list(value.values()) if isinstance(value, dict) else list(value)  # ipywidgets 7 gave a dict
     if not files:
         raise ValueError("no photo uploaded yet")
@@ -265,14 +280,10 @@ def framed_from_upload(value):
     return frame_photo(bytes(upload["content"]), name=upload.get("name", "uploaded photo"))
 
 
-def show_framing(framed):
+def show_framed_photo(framed):
     """The photo with the detection box (yellow) and the square cut for the face (red), and the
-    64×64 face it gives: what :func:`inpaintkit.faces.frame_photo` did."""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
-
-    from .data import to_uint8
-
+    64×64 face it gives: what :func:`inpaintkit.faces.frame_photo` did. (For a CelebA crop and
+    its central 108 × 108 box, see :func:`inpaintkit.plotting.show_framing`.)"""
     figure, (left, right) = plt.subplots(1, 2, figsize=(6, 3), width_ratios=[framed.photo.shape[1] / framed.photo.shape[0], 1])
     left.imshow(framed.photo)
     for box, colour, label in ((framed.box, "gold", "face found"), (framed.crop, "red", "CelebA framing")):
@@ -289,8 +300,6 @@ def show_framing(framed):
 
 def mask_preview(face, known, scale: int = 4) -> np.ndarray:
     """The face enlarged ``scale``× with the hole tinted red: uint8 (64·scale, 64·scale, 3)."""
-    from .data import to_uint8
-
     image = to_uint8(face).astype(np.float32)
     hole = ~np.asarray(known, bool)
     image[hole] = 0.4 * image[hole] + 0.6 * np.array([230, 30, 30], np.float32)
@@ -298,96 +307,267 @@ def mask_preview(face, known, scale: int = 4) -> np.ndarray:
 
 
 def png_bytes(image) -> bytes:
-    """A [−1, 1] image as PNG file bytes (for the download link)."""
-    import io
-
+    """A [−1, 1] image (or a uint8 one) as PNG file bytes (for the download links and previews)."""
     from PIL import Image
 
-    from .data import to_uint8
-
+    image = np.asarray(image)
     buffer = io.BytesIO()
-    Image.fromarray(to_uint8(image)).save(buffer, "PNG")
+    Image.fromarray(image if image.dtype == np.uint8 else to_uint8(image)).save(buffer, "PNG")
     return buffer.getvalue()
 
 
-def own_face_demo(face, known, *, mu: float | None = None, steps: int | None = None, seed: int = 0,
-                  G=None, D=None, progress: bool = True, title: str | None = None) -> dict:
-    """Inpaint → blend → refine → blend one framed face with a drawn (or pattern) hole, exactly as
-    ``python -m inpaintkit inpaint`` does: the panel, the result, the four metrics before and
-    after refinement against the unmasked face, and the refined face as PNG bytes."""
-    from . import faces as own
+def download_name(source: str, what: str) -> str:
+    """The file name a download gets: the face's source and what the file holds,
+    e.g. ('me.jpg', 'refined') → 'me_refined.png'."""
+    stem = source.rsplit(".", 1)[0] if re.search(r"\.[A-Za-z]{3,4}$", source) else source
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "face"
+    return f"{stem}_{what}.png"
 
+
+# What each download holds: Fig. 8's two blends.
+DOWNLOADS = {"refined": "the refined face (after refinement: Fig. 8's result)",
+             "inpainted": "the inpainted face [Yeh] (before refinement)"}
+
+
+def own_face_demo(face, known, *, mu: float | None = None, steps: int | None = None, seed: int = 0,
+                  inpaint_steps: int | None = None, refine_steps: int | None = None,
+                  learning_rate: float | None = None, G=None, D=None, progress: bool = True,
+                  title: str | None = None) -> dict:
+    """Inpaint → blend → refine → blend one framed face with a drawn (or pattern) hole, exactly as
+    ``python -m inpaintkit inpaint`` does: the panel (closed, shown where the caller displays it),
+    the result, the four metrics before and after refinement against the unmasked face, the
+    settings used, and the two blends as PNG downloads named after the face (``title``).
+
+    ``steps`` sets both stages unless ``inpaint_steps`` / ``refine_steps`` are given;
+    ``learning_rate`` is Adam's step on z. Left out, they are the budget's, as in the CLI
+    (:func:`inpaintkit.config.budget`). G and D default to the shipped weights.
+    """
     known = masks.validate_known(known)
     budget = config.budget()
-    result = own.inpaint_own_faces(face, known, G, D, mu=mu, steps=budget.inpaint_steps if steps is None else steps,
-                                   refine_steps=budget.refine_steps if steps is None else steps,
-                                   learning_rate=budget.learning_rate, seed=seed, progress=progress)
+    if G is None or D is None:
+        G, D = load_pretrained()
+    inpaint_steps = inpaint_steps if inpaint_steps is not None else budget.inpaint_steps if steps is None else steps
+    refine_steps = refine_steps if refine_steps is not None else budget.refine_steps if steps is None else steps
+    result = inpaint_own_faces(face, known, G, D, mu=mu, steps=inpaint_steps, refine_steps=refine_steps,
+                               learning_rate=budget.learning_rate if learning_rate is None else learning_rate,
+                               seed=seed, progress=progress)
+    figure = panel_figure(result, 0, title)
+    _close(figure)
     metrics = result.metrics()
-    return {"figure": own.panel_figure(result, 0, title), "result": result, "table": result.summary(),
+    source = title or "face"
+    settings = {"mu": round(float(result.mu.reshape(-1)[0]), 4), "seed": seed,
+                **{key: result.settings[key] for key in ("inpaint_steps", "refine_steps", "learning_rate")}}
+    downloads = {"refined": (download_name(source, "refined"), png_bytes(result.x[0])),
+                 "inpainted": (download_name(source, "inpainted"), png_bytes(result.x_b[0]))}
+    return {"figure": figure, "result": result, "table": result.summary(), "source": source,
             "metrics": {when: {k: float(v[0]) for k, v in values.items()} for when, values in metrics.items()},
-            "mu": round(float(result.mu.reshape(-1)[0]), 4), "png": png_bytes(result.x[0])}
+            "mu": settings["mu"], "settings": settings, "png": downloads["refined"][1], "downloads": downloads}
 
 
-def own_face_studio(G=None, D=None, *, scale: int = 4):
-    """Upload a photo or pick a built-in face; see it framed; draw the hole with the mouse (brush,
-    erase, clear, or start from a pattern); inpaint + refine with a µ slider; metrics; download.
+def own_face_heading(demo: dict) -> str:
+    """The line above a result: which face and with which settings."""
+    s = demo["settings"]
+    return (f"{demo['source']}: µ {s['mu']:.2f}, {s['inpaint_steps']} + {s['refine_steps']} steps at Adam step "
+            f"{s['learning_rate']:g}, seed {s['seed']}; against the unmasked face:")
 
-    Built from the tested functions above and :func:`inpaintkit.masks.mask_from_strokes`; the
-    canvas is ipycanvas (works in JupyterLab and Notebook 7). Returns the widget box; its
-    ``state`` attribute holds the framed face, the strokes and the last result.
+
+def download_links(demo: dict) -> str:
+    """HTML links that download the result's two PNGs, each named for what it holds."""
+    links = []
+    for key, (name, data) in demo["downloads"].items():
+        encoded = base64.b64encode(data).decode()
+        links.append(f'<a download="{html.escape(name)}" href="data:image/png;base64,{encoded}">'
+                     f"{html.escape(name)}</a>: {DOWNLOADS[key]}")
+    return "download: " + " · ".join(links)
+
+
+MU_RULE = ("µ follows the hole: the paper's µ for a pattern you start from (0.66, 0.33 or 0.2), and for a "
+           "drawn or edited hole 0.66 up to 3/8 of the face missing, else 0.33 (§3.3), until you move the slider.")
+
+
+def hole_mu(known, pattern: int | None = None) -> tuple[float, str]:
+    """The µ the studio's rule (:data:`MU_RULE`) gives a hole, and why: the paper's µ when the hole
+    is one of its patterns (§3.3), else :func:`inpaintkit.faces.default_mu` by the hole's size."""
+    if pattern is not None:
+        chosen = masks.pattern(pattern)
+        return chosen.mu, f"the paper's µ for pattern ({chosen.number})"
+    share = masks.missing_fraction(known)
+    return default_mu(known), f"a drawn hole of {share:.0%} ({'≤' if share <= 0.375 else '>'} 3/8 of the face)"
+
+
+def studio_mu_note(mu: float, follows: bool, rule: float, reason: str) -> str:
+    """The line under the µ slider: which µ the next run uses and why."""
+    if follows:
+        return f"µ = {mu:.2f}: {reason}. {MU_RULE}"
+    return (f"µ = {mu:.2f}, yours: it stays when the hole changes (the hole's rule gives {rule:.2f}: {reason}); "
+            "tick the box to follow the hole again.")
+
+
+# Adam's step on z offered by the studio (the budget's own value is always among them).
+ADAM_STEPS = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
+
+# A click that reaches the kernel this soon after a run ended was sent while the run was going
+# (the kernel queues it behind the run), e.g. the second click of a double click: it is dropped.
+QUEUED_CLICK_SECONDS = 0.5
+
+RUN_LABEL = "inpaint + refine"
+NO_FACE = "no face yet: upload a photo with a face in it, or pick a built-in face"
+NO_HOLE = "there is no hole yet: draw one, cut a rectangle or start from a pattern"
+ALL_HOLE = "the hole covers the whole face: erase some of it, or clear and start again"
+
+
+def _forget_current_canvas() -> None:
+    """Make ipycanvas name the canvas before its next drawing command.
+
+    ipycanvas's Python side remembers which canvas the browser draws on and says so only when it
+    changes; a reloaded page starts without one, and every command then fails in the browser
+    (``putImageData`` of undefined: ipycanvas issue #322). Forgetting it makes the next command
+    name the canvas again.
     """
-    import base64
+    try:
+        from ipycanvas import canvas as ipycanvas_canvas
+    except ImportError:
+        return
+    manager = getattr(ipycanvas_canvas, "_CANVAS_MANAGER", None)
+    if manager is not None and hasattr(manager, "_current_canvas"):
+        manager._current_canvas = None
 
-    import ipywidgets as w
-    import matplotlib.pyplot as plt
-    from IPython.display import display
-    from ipycanvas import Canvas, hold_canvas
 
-    from . import config, data
-    from .faces import default_mu, frame_photo
+def _drawing_canvas(size: int):
+    """An ipycanvas canvas of size × size pixels, or None when ipycanvas cannot be imported."""
+    try:
+        from ipycanvas import Canvas
+    except ImportError:
+        return None
+    return Canvas(width=size, height=size, layout=w.Layout(width=f"{size}px", height=f"{size}px"))
 
+
+def own_face_studio(G=None, D=None, *, scale: int = 4, canvas: bool | None = None, initial: dict | None = None):
+    """Upload a photo or pick a built-in face; see it framed; draw the hole with the mouse (brush,
+    erase, clear), cut rectangles or start from a pattern; inpaint + refine; metrics; downloads.
+
+    Opens on built-in face 0 with the centred square (pattern 5) as the hole, µ by
+    :data:`MU_RULE`, and the budget's steps and Adam step (``config.budget()``). ``canvas``: None
+    draws with ipycanvas when it can be imported, False never (some hosted notebooks cannot show
+    it: the hole is then cut as rectangles or a pattern, shown as an ordinary image). ``initial``:
+    a result of :func:`own_face_demo` on built-in face 0, shown before the first click (the
+    controls take its hole, µ, steps, Adam step and seed). Returns the widget box; its ``state``
+    holds the framed face, the hole (``start`` mask, ``strokes``, the ``pattern`` it still is),
+    the last result and the number of runs; ``handlers`` its callbacks (for tests).
+    """
+    budget = config.budget()
     size = masks.SIZE * scale
-    state = {"framed": None, "strokes": [], "start": None, "drawing": None, "demo": None}
-    count = len(data._portraits())
+    state = {"framed": None, "strokes": [], "start": masks.make_mask(5), "pattern": 5, "drawing": None,
+             "demo": None, "runs": 0, "running": False, "finished": -np.inf}
+    board = _drawing_canvas(size) if canvas is not False else None
+    if canvas is True and board is None:
+        raise ImportError("canvas=True needs ipycanvas (pip install ipycanvas); canvas=False draws without it")
+    picture = None if board is not None else w.Image(format="png",
+                                                     layout=w.Layout(width=f"{size}px", height=f"{size}px"))
+
     upload = w.FileUpload(accept="image/*", multiple=False, description="your photo")
-    builtin = w.IntSlider(0, 0, count - 1, description="built-in face")
-    framing_out, result_out = w.Output(), w.Output()
-    canvas = Canvas(width=size, height=size, layout=w.Layout(width=f"{size}px", height=f"{size}px"))
+    builtin = w.IntSlider(0, 0, len(data._portraits()) - 1, description="built-in face")
+    framing_out, result_out, download = w.Output(), w.Output(), w.HTML()
     brush = w.FloatSlider(3.0, min=1.0, max=12.0, step=0.5, description="brush")
     erase = w.ToggleButton(False, description="erase", icon="eraser")
     clear = w.Button(description="clear")
     start_pattern = _pattern_dropdown(5)
     use_pattern = w.Button(description="start from pattern")
+    across = w.IntRangeSlider(value=(16, 48), min=0, max=masks.SIZE, description="hole x")
+    down_range = w.IntRangeSlider(value=(16, 48), min=0, max=masks.SIZE, description="hole y")
+    cut = w.Button(description="cut rectangle")
     hole_info = w.Label()
-    mu = w.FloatSlider(0.66, min=0.0, max=2.0, step=0.01, description="µ")
-    steps = w.IntSlider(config.budget().refine_steps, 10, 3000, step=10, description="steps")
+    mu = w.FloatSlider(masks.pattern(5).mu, min=0.0, max=2.0, step=0.01, description="µ", readout_format=".2f")
+    follows = w.Checkbox(True, description="µ follows the hole", indent=False)
+    note = w.HTML()
+    wide = {"description_width": "initial"}  # labels longer than ipywidgets' default width, in full
+    inpaint_steps = w.IntSlider(budget.inpaint_steps, 10, 3000, step=10, description="inpaint steps", style=wide)
+    refine_steps = w.IntSlider(budget.refine_steps, 10, 3000, step=10, description="refine steps", style=wide)
+    rate = w.SelectionSlider(options=[(f"{v:g}", v) for v in sorted({*ADAM_STEPS, budget.learning_rate})],
+                             value=budget.learning_rate, description="Adam step", style=wide)
     seed = w.IntSlider(0, 0, 99, description="seed")
-    run = w.Button(description="inpaint + refine", button_style="primary")
-    download = w.HTML()
+    run = w.Button(description=RUN_LABEL, button_style="primary", layout=w.Layout(width="auto"))
+    # The canvas takes the keyboard on a mouse press and keeps every key (ipycanvas stops them):
+    # after a stroke the focus moves here, an invisible button inside the notebook, so Shift+Enter,
+    # Ctrl+S and the other shortcuts work again.
+    keyboard = w.Button(tooltip="keyboard back to the notebook", tabbable=False,
+                        layout=w.Layout(width="0px", height="0px", padding="0px", margin="0px", border="0px"))
+    setting = {"by_code": False}
 
     def known_now():
         return masks.mask_from_strokes(state["strokes"], state["start"])
 
     def redraw():
         if state["framed"] is None:
+            blank = np.full((size, size, 3), 200, np.uint8)
+            show(blank)
+            hole_info.value = "no face"
             return
         known = known_now()
-        with hold_canvas(canvas):
-            canvas.put_image_data(mask_preview(state["framed"].face, known, scale), 0, 0)
-        share = masks.missing_fraction(known)
-        hole_info.value = f"hole: {share:.1%} of the face"
-        if 0 < share < 1:
-            mu.value = default_mu(known)
+        show(mask_preview(state["framed"].face, known, scale))
+        hole_info.value = f"hole: {masks.missing_fraction(known):.1%} of the face"
+
+    def show(image):
+        if board is not None:
+            from ipycanvas import hold_canvas
+
+            with hold_canvas():
+                board.put_image_data(image, 0, 0)
+        else:
+            picture.value = png_bytes(image)
+
+    def set_mu_by_rule():
+        known = known_now()
+        rule, reason = hole_mu(known, state["pattern"]) if (~known).any() else (mu.value, "no hole yet")
+        if follows.value and mu.value != rule:
+            setting["by_code"] = True
+            try:
+                mu.value = rule
+            finally:
+                setting["by_code"] = False
+        note.value = studio_mu_note(mu.value, follows.value, rule, reason)
+
+    def hole_changed():
+        redraw()
+        set_mu_by_rule()
+
+    def on_mu(_):
+        if not setting["by_code"]:
+            follows.value = False  # the learner chose a µ: keep it until the box is ticked again
+        set_mu_by_rule()
+
+    def clear_result():
+        state["demo"] = None
+        result_out.clear_output()
+        download.value = ""
+
+    def show_result(demo):
+        with result_out:
+            result_out.clear_output(wait=True)
+            print(own_face_heading(demo))
+            print(demo["table"])
+            display(demo["figure"])
+        download.value = download_links(demo)
 
     def set_face(framed):
-        state.update(framed=framed, strokes=[], demo=None)
+        state["framed"] = framed
+        clear_result()
         with framing_out:
             framing_out.clear_output(wait=True)
-            figure = show_framing(framed)
+            figure = show_framed_photo(framed)
             display(figure)
             plt.close(figure)
-            for note in framed.notes:
-                print("note:", note)
+            print(f"{framed.source}: face found, framed like CelebA (red box)")
+            for line in framed.notes:
+                print("note:", line)
+        hole_changed()
+
+    def no_face(message: str):
+        state["framed"] = None
+        clear_result()
+        with framing_out:
+            framing_out.clear_output(wait=True)
+            print(message)
         redraw()
 
     def load_builtin(_=None):
@@ -395,68 +575,146 @@ def own_face_studio(G=None, D=None, *, scale: int = 4):
         set_face(frame_photo(photo, name=f"built-in portrait {name}"))
 
     def load_upload(_=None):
+        if not upload.value:
+            return
         try:
-            set_face(framed_from_upload(upload.value))
-        except ValueError as error:  # no face, unreadable file: say so where the framing shows
-            with framing_out:
-                framing_out.clear_output(wait=True)
-                print(error)
+            framed = framed_from_upload(upload.value)
+        except ValueError as error:  # no face, unreadable file: say so, and drop the previous face
+            no_face(f"{error}\nThe previous face is put away: upload another photo or pick a built-in face.")
+        else:
+            set_face(framed)
+        finally:
+            upload.value = ()  # so that choosing the same file again is a change, and is read again
 
     def down(x, y):
+        if state["framed"] is None:
+            return
         state["drawing"] = ([(x / scale, y / scale)], brush.value, erase.value)
         state["strokes"].append(state["drawing"])
-        redraw()
+        state["pattern"] = None
+        hole_changed()
 
     def move(x, y):
         if state["drawing"] is not None:
             state["drawing"][0].append((x / scale, y / scale))
-            redraw()
+            hole_changed()
 
     def up(x, y):
-        state["drawing"] = None
+        if state["drawing"] is not None:
+            state["drawing"] = None
+            keyboard.focus()
 
     def on_clear(_):
-        state.update(strokes=[], start=None)
-        redraw()
+        state.update(strokes=[], start=np.ones((masks.SIZE, masks.SIZE), bool), pattern=None)
+        hole_changed()
 
     def on_pattern(_):
-        state.update(strokes=[], start=masks.make_mask(start_pattern.value, seed=seed.value))
-        redraw()
+        state.update(strokes=[], start=masks.make_mask(start_pattern.value, seed=seed.value),
+                     pattern=start_pattern.value)
+        hole_changed()
+
+    def on_cut(_):
+        known = known_now()
+        (left, right), (top, bottom) = across.value, down_range.value
+        known[top:bottom, left:right] = False
+        state.update(strokes=[], start=known, pattern=None)
+        hole_changed()
 
     def on_run(_):
-        with result_out:
-            result_out.clear_output(wait=True)
-            try:
-                demo = own_face_demo(state["framed"].face, known_now(), mu=mu.value, steps=steps.value,
-                                     seed=seed.value, G=G, D=D, title=state["framed"].source)
-            except (ValueError, AttributeError) as error:
-                print(f"cannot inpaint yet: {error}")
-                return
-            state["demo"] = demo
-            print(f"µ {demo['mu']:.2f}; against the unmasked face:")
-            print(demo["table"])
-            display(demo["figure"])
-            plt.close(demo["figure"])
-        encoded = base64.b64encode(demo["png"]).decode()
-        download.value = (f'<a download="inpainted_face.png" href="data:image/png;base64,{encoded}">'
-                          "download the refined face (PNG)</a>")
+        if state["running"] or time.monotonic() - state["finished"] < QUEUED_CLICK_SECONDS:
+            return  # sent while the last run was going (a double click): that run answers it
+        state["running"] = True
+        run.disabled, run.description = True, "running…"
+        clear_result()
+        demo = None
+        try:
+            with result_out:  # in a notebook, an unexpected error shows here (the output shows its traceback)
+                if state["framed"] is None:
+                    print(f"cannot inpaint: {NO_FACE}")
+                    return
+                known = known_now()
+                if known.all() or not known.any():
+                    print(f"cannot inpaint: {NO_HOLE if known.all() else ALL_HOLE}")
+                    return
+                state["runs"] += 1
+                try:
+                    demo = own_face_demo(state["framed"].face, known, mu=mu.value, seed=seed.value,
+                                         inpaint_steps=inpaint_steps.value, refine_steps=refine_steps.value,
+                                         learning_rate=rate.value, G=G, D=D, title=state["framed"].source)
+                except InputError as error:  # e.g. a mask the pipeline refuses
+                    print(f"cannot inpaint: {error}")
+                    return
+            if demo is not None:
+                state["demo"] = demo
+                show_result(demo)
+        finally:
+            state["running"], state["finished"] = False, time.monotonic()
+            run.disabled, run.description = False, RUN_LABEL
 
-    canvas.on_mouse_down(down)
-    canvas.on_mouse_move(move)
-    canvas.on_mouse_up(up)
-    canvas.on_mouse_out(up)
+    def on_client_ready():
+        """A browser (re)opened the canvas: it is blank there, so draw it again."""
+        _forget_current_canvas()
+        redraw()
+
+    if board is not None:
+        board.on_mouse_down(down)
+        board.on_mouse_move(move)
+        board.on_mouse_up(up)
+        board.on_mouse_out(up)
+        board.on_client_ready(on_client_ready)
     builtin.observe(load_builtin, names="value")
     upload.observe(load_upload, names="value")
     clear.on_click(on_clear)
     use_pattern.on_click(on_pattern)
+    cut.on_click(on_cut)
+    mu.observe(on_mu, names="value")
+    follows.observe(lambda _: set_mu_by_rule(), names="value")
     run.on_click(on_run)
     load_builtin()
-    box = w.VBox([w.HBox([upload, builtin]), framing_out,
-                  w.HBox([canvas, w.VBox([brush, erase, clear, w.HBox([start_pattern, use_pattern]), hole_info])]),
-                  w.HBox([mu, steps, seed]), run, result_out, download])
+    if initial is not None:
+        _take_initial(initial, state, (mu, inpaint_steps, refine_steps, rate, seed), follows, setting)
+        hole_changed()
+        state["demo"] = initial
+        show_result(initial)
+
+    if board is not None:
+        tools = [brush, erase, clear]
+    else:
+        why = ("the canvas is off (canvas=False)" if canvas is False else
+               "drawing needs ipycanvas, which cannot be imported here")
+        tools = [w.HTML(f"<i>{why}: cut the hole as rectangles or start from a pattern.</i>"), clear]
+    tools += [w.HBox([start_pattern, use_pattern]), across, down_range, cut, hole_info]
+    surface = board if board is not None else picture
+    box = w.VBox([w.HBox([upload, builtin]), framing_out, w.HBox([surface, w.VBox(tools)]),
+                  w.HBox([mu, inpaint_steps, refine_steps]), w.HBox([follows, note]), w.HBox([rate, seed]),
+                  w.HBox([run, keyboard]), result_out, download])
     box.state = state
-    box.handlers = {"down": down, "move": move, "up": up, "clear": on_clear, "pattern": on_pattern, "run": on_run}
+    box.handlers = {"down": down, "move": move, "up": up, "clear": on_clear, "pattern": on_pattern, "cut": on_cut,
+                    "run": on_run, "upload": load_upload, "client_ready": on_client_ready}
     return box
+
+
+def _take_initial(initial: dict, state: dict, controls, follows, setting) -> None:
+    """Set the studio to the hole and settings of a result of :func:`own_face_demo` on its face."""
+    result = initial["result"]
+    if not np.allclose(result.original[0], state["framed"].face, atol=1e-6):
+        raise InputError(f"initial= is a result for another face than the studio's first one "
+                         f"({state['framed'].source})")
+    known = result.known[0]
+    same = [n for n in masks.PATTERNS if np.array_equal(masks.make_mask(n, seed=initial["settings"]["seed"]), known)]
+    state.update(strokes=[], start=known.copy(), pattern=same[0] if same else None)
+    mu, inpaint_steps, refine_steps, rate, seed = controls
+    settings = initial["settings"]
+    follows.value = settings["mu"] == hole_mu(known, state["pattern"])[0]  # first: µ then stays as set
+    setting["by_code"] = True
+    try:
+        mu.value, seed.value = settings["mu"], settings["seed"]
+        inpaint_steps.value, refine_steps.value = settings["inpaint_steps"], settings["refine_steps"]
+        if settings["learning_rate"] not in [v for _, v in rate.options]:
+            rate.options = [(f"{v:g}", v) for v in sorted({*[v for _, v in rate.options], settings["learning_rate"]})]
+        rate.value = settings["learning_rate"]
+    finally:
+        setting["by_code"] = False
 
 
 # ----------------------------------------------------------------------------- notebook helpers (issue 38)
@@ -468,8 +726,6 @@ def watch_training(images, out, config, *, steps: int, updates: int = 8, count: 
 
     Returns the last chunk's result of ``train`` with ``history`` holding every step of the run.
     """
-    import io
-
     from IPython.display import HTML, Image
 
     ends = sorted({max(1, round(steps * (i + 1) / max(1, updates))) for i in range(max(1, updates))})

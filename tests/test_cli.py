@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from inpaintkit import weights_io
 from inpaintkit.cli import main
 
 
@@ -13,16 +14,12 @@ def test_demo_writes_the_figure_and_prints_metrics(tmp_path, capsys, monkeypatch
     out = capsys.readouterr().out
     assert (tmp_path / "demo_pipeline.png").stat().st_size > 10_000
     assert "before" in out and "after" in out and "center" in out and "random_70" in out
-    from inpaintkit import dcgan
-
     drawn_by = json.loads((tmp_path / "weights.json").read_text())
     assert drawn_by == {"demo_pipeline.png": weights_io.weights_fingerprint(*weights_io.load_pretrained())}
 
 
 def test_committed_figures_were_drawn_by_the_shipped_weights():
     """Fails once new weights ship until `python -m inpaintkit figures` and `make run` redraw them."""
-    from inpaintkit import dcgan
-
     figures = Path(__file__).resolve().parents[1] / "figures"
     drawn_by = json.loads((figures / "weights.json").read_text())
     without_g = {"patterns.png", "table1_mae_change.png", "table1_psnr_change.png", "lr_comparison.png"}

@@ -250,7 +250,7 @@ def test_fit_steps_record_belongs_to_the_shipped_weights_and_is_refused_for_othe
     (other / "manifest.json").write_text(json.dumps({"files": {"generator.weights.h5": "0" * 64,
                                                                "discriminator.weights.h5": "1" * 64}}))
     with pytest.raises(weights_io.WeightsError, match="another generator"):
-        weights_io.load_fit_steps(weights=other)
+        weights_io.load_fit_steps(weights_io.WEIGHTS_DIR / "fit_steps.json", weights=other)
     with pytest.raises(weights_io.WeightsError, match="missing: run tools/measure_fit_steps.py"):
         weights_io.load_fit_steps(tmp_path / "nothing.json")
 

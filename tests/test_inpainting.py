@@ -82,7 +82,7 @@ def test_generic_loss_with_arguments_and_parts_compiles_once(small_models, reach
     inpainting.optimize_latent(G, D, l1_to, 3, steps=4, seed=1, loss_args=(-reachable_faces,), progress=False)
     assert sorted(first.parts) == ["distance", "logit"]
     np.testing.assert_array_equal(first.parts["distance"], first.losses)
-    step = inpainting._compiled_step(G, D, l1_to, inpainting.LEARNING_RATE, inpainting.BETA_1, inpainting.BETA_2)
+    step = inpainting._compiled_step(G, D, l1_to, inpainting.BETA_1, inpainting.BETA_2)
     assert step.experimental_get_tracing_count() == 1  # new data, same compiled step
 
 
@@ -108,9 +108,11 @@ def test_bad_input_is_named(small_models, reachable_faces):
     known = masks.make_mask(5)
     with pytest.raises(ValueError, match="shape"):
         inpainting.semantic_inpaint(reachable_faces[:, :32], known, G, D, steps=1, progress=False)
-    with pytest.raises(ValueError, match=r"found \[0, 255\].*127\.5"):
-        as_bytes = np.round((reachable_faces + 1) * 127.5).astype(np.uint8)
-        as_bytes[0, 0, 0] = [0, 255, 0]
+    as_bytes = np.round((reachable_faces + 1) * 127.5).astype(np.uint8)
+    as_bytes[0, 0, 0] = [0, 255, 0]
+    with pytest.raises(ValueError, match=r"found \[0, 255\].*127\.5"):  # floats on 0-255: refused
+        inpainting.semantic_inpaint(as_bytes.astype(np.float32), known, G, D, steps=1, progress=False)
+    with pytest.warns(UserWarning, match="uint8"):  # uint8 is unambiguous: converted, with a note
         inpainting.semantic_inpaint(as_bytes, known, G, D, steps=1, progress=False)
     with pytest.raises(masks.MaskError, match="2 masks for a batch of 3"):
         inpainting.semantic_inpaint(reachable_faces, masks.make_masks(5, 2), G, D, steps=1, progress=False)

@@ -6,6 +6,7 @@ import pytest
 from skimage.metrics import structural_similarity
 
 from inpaintkit import masks, metrics
+from inpaintkit.errors import InputError
 
 
 def from_255(values):
@@ -22,7 +23,9 @@ def test_mae_mse_psnr_by_hand():
 
 
 def test_unit_range_maps_to_0_255():
-    np.testing.assert_allclose(metrics.to_255([-1.0, 0.0, 1.0, 1.5]), [0.0, 127.5, 255.0, 255.0])
+    np.testing.assert_allclose(metrics.to_255([-1.0, 0.0, 1.0]), [0.0, 127.5, 255.0])
+    with pytest.raises(InputError, match=r"must lie in \[-1, 1\], found \[-1, 1.5\]"):
+        metrics.to_255([-1.0, 0.0, 1.0, 1.5])  # out of range is refused, never clipped
 
 
 def test_mixed_offsets_by_hand():
@@ -36,9 +39,9 @@ def test_mixed_offsets_by_hand():
 
 
 def test_half_the_pixels_wrong():
-    a = np.zeros((1, 64, 64, 3))
+    a = np.full((1, 64, 64, 3), from_255(100.0))
     b = a.copy()
-    b[0, :, :32] = from_255(127.5 + 20)
+    b[0, :, :32] = from_255(100.0 + 20)
     result = metrics.image_metrics(a, b)
     assert result["MAE"][0] == pytest.approx(10.0) and result["MSE"][0] == pytest.approx(200.0)
     hole_only = metrics.image_metrics(a, b, masks.make_mask(4), region="missing")

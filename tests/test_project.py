@@ -169,7 +169,7 @@ def test_no_celeba_images_tracked():
     import subprocess
 
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
-    photos = [f for f in files if f.lower().endswith((".jpg", ".jpeg", ".png")) and not f.startswith("figures/")
+    photos = [f for f in files if f.lower().endswith((".jpg", ".jpeg", ".png")) and not f.startswith(("figures/", "experiments/figures/"))
               and not f.startswith("inpaintkit/weights/")]
     portraits = {f for f in photos if f.startswith("inpaintkit/portraits/")}
     assert set(photos) == portraits, f"photos outside inpaintkit/portraits/: {sorted(set(photos) - portraits)}"

@@ -8,22 +8,22 @@ from inpaintkit import dcgan, masks, shortcomings
 
 
 def test_consensus_error_counts_only_known_pixels():
-    y = np.zeros((1, 64, 64, 3), np.float32)
+    y = np.full((1, 64, 64, 3), -0.5, np.float32)  # grey level 63.75
     x = y.copy()
     known = masks.make_mask(4)
     x[0][~known] = 1.0                      # wrong only in the hole: no consensus error
     assert shortcomings.consensus_error(x, y, known)[0] == 0.0
-    x[0][known] = -1.0 + 2 * 10 / 255       # 10 grey levels off on the known half (y = 127.5)
-    assert shortcomings.consensus_error(x, y, known)[0] == pytest.approx(127.5 - 10, abs=1e-3)
+    x[0][known] = -1.0 + 2 * 10 / 255       # grey level 10 on the known half
+    assert shortcomings.consensus_error(x, y, known)[0] == pytest.approx(63.75 - 10, abs=1e-3)
 
 
 def test_band_agreement_separates_near_and_far():
-    y = np.zeros((1, 64, 64, 3), np.float32)
-    x = np.full_like(y, 0.5)
+    y = np.full((1, 64, 64, 3), -0.5, np.float32)
+    x = np.zeros_like(y)
     known = masks.make_mask(5)
     seen = np.zeros((64, 64), bool)
     seen[13:51, 13:51] = True
-    x[0][seen] = 0.0                        # agrees exactly in the band (and the hole)
+    x[0][seen] = -0.5                       # agrees exactly in the band (and the hole)
     near, far = shortcomings.band_agreement(x, y, known)
     assert near[0] == 0.0 and far[0] == pytest.approx(0.5 * 127.5, rel=1e-4)
 
@@ -37,10 +37,10 @@ def test_mirror_gap_is_zero_for_a_symmetric_face_and_nan_without_mirror():
 
 
 def test_edge_colour_gap_sees_a_colour_step_at_the_hole():
-    face = np.zeros((1, 64, 64, 3), np.float32)
+    face = np.full((1, 64, 64, 3), -0.5, np.float32)
     known = masks.make_mask(5)
     assert shortcomings.edge_color_gap(face, known)[0] == 0.0
-    face[0][~known] = 0.2
+    face[0][~known] = -0.3
     assert shortcomings.edge_color_gap(face, known)[0] == pytest.approx(np.sqrt(3) * 0.2 * 127.5, rel=1e-4)
 
 

@@ -226,9 +226,9 @@ def test_cli_refuses_bad_training_settings_before_writing(tmp_path, capsys):
     from inpaintkit.cli import main
 
     out = tmp_path / "run"
-    for args, text in ((["--precision", "fp8"], "unknown precision"), (["--lr", "nan"], "learning_rate"),
-                       (["--epochs", "0"], "epochs"), (["--batch-size", "0"], "batch_size"),
-                       (["--tuning", "-3"], "--tuning"), (["--max-steps", "0"], "--max-steps"), (["--seed", "-1"], "seed")):
+    for args, text in ((["--precision", "fp8"], "unknown precision"), (["--lr", "nan"], "--lr"),
+                       (["--epochs", "0"], "--epochs"), (["--batch-size", "0"], "--batch-size"),
+                       (["--tuning", "-3"], "--tuning"), (["--max-steps", "0"], "--max-steps"), (["--seed", "-1"], "--seed")):
         assert main(["train", "--data", str(tmp_path), "--out", str(out), *args]) == 2
         assert text in capsys.readouterr().err
     assert not out.exists()
@@ -255,16 +255,17 @@ def test_a_run_saved_by_an_older_version_resumes_only_where_its_dropped_options_
 def test_ctrl_c_saves_the_last_finished_step_and_says_how_to_resume(faces, tmp_path, monkeypatch):
     config = training.TrainConfig(epochs=2, **dict(SMALL, checkpoint_every=100))
     straight = training.train(faces, tmp_path / "a", config, progress=False)
-    calls = {"n": 0}
-    real_step = training.DCGANTrainer._train_step
+    real_dataset = training.train_dataset
+    given = {"n": 0}
 
-    def interrupted(self, batch):
-        calls["n"] += 1
-        if calls["n"] == 4:
-            raise KeyboardInterrupt
-        return real_step(self, batch)
+    def interrupted(*args, **kwargs):  # Ctrl-C while the 4th batch is read (the step is compiled)
+        for batch in real_dataset(*args, **kwargs):
+            if given["n"] == 3:
+                raise KeyboardInterrupt
+            given["n"] += 1
+            yield batch
 
-    monkeypatch.setattr(training.DCGANTrainer, "_train_step", interrupted)
+    monkeypatch.setattr(training, "train_dataset", interrupted)
     with pytest.raises(KeyboardInterrupt, match="stopped at step 3.*--resume"):
         training.train(faces, tmp_path / "b", config, progress=False)
     monkeypatch.undo()
