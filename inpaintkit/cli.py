@@ -20,10 +20,10 @@ from .data import DataError, evaluation_partition, load_celeba, load_celeba_name
 from .dcgan import check_precision
 from .errors import InputError, check_count
 from .evaluation import check_batch_names, check_recorded_faces, evaluate, evaluate_baselines, parse_shard, shard_role
-from .faces import default_mu, frame_photo, inpaint_own_faces, panel_figure
+from .faces import default_mu, frame_photo, inpaint_own_faces, masks_for_faces, panel_figure
 from .figures import PARTS as FIGURE_PARTS
 from .figures import celeba_folder, make_all, record_weights
-from .masks import SIZE, make_mask, mask_from_png, missing_fraction, parse_patterns, pattern
+from .masks import make_mask, missing_fraction, parse_patterns, pattern
 from .metrics import image_metrics
 from .pipeline import fig8
 from .reports import baselines_match, paste_summary, read_settings, write_reports
@@ -289,18 +289,10 @@ def _inpaint_locked(args, out: Path, seed: int, budget, inpaint_steps: int, refi
         for note in item.notes:
             print(f"note: {item.source}: {note}")
     if args.mask is not None:
-        from PIL import Image
-
-        try:
-            with Image.open(args.mask) as image:
-                width, height = image.size
-        except FileNotFoundError:
-            raise InputError(f"mask file {args.mask} does not exist") from None
-        except Exception as error:
-            raise InputError(f"cannot read mask file {args.mask}: {error}") from None
-        if (width, height) != (SIZE, SIZE):
-            print(f"note: mask {args.mask} is {width}×{height}; resized to {SIZE}×{SIZE} (nearest neighbour)")
-        known = np.repeat(mask_from_png(args.mask)[None], len(framed), axis=0)
+        # 64×64 on the face, or the photo's size cut with each face's crop; never stretched.
+        known, mask_notes = masks_for_faces(args.mask, framed)
+        for note in mask_notes:
+            print(f"note: {note}")
         hole = f"mask {args.mask}"
     else:
         # One mask from the seed for every photo: the same as the notebook's widget draws for that seed.
@@ -561,7 +553,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("inpaint", help="your own photos: frame the face like CelebA, inpaint a hole, refine")
     p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files (JPEG, PNG, ...), one face each")
     hole = p.add_mutually_exclusive_group(required=True)
-    hole.add_argument("--mask", default=None, help="mask PNG on the 64×64 face: white = known, black = hole")
+    hole.add_argument("--mask", default=None,
+                      help="mask PNG, white = known, black or transparent = hole: 64×64 on the face, or the "
+                           "photo's size (cut with the face's crop)")
     hole.add_argument("--pattern", default=None, help="a hole pattern of §3.3 instead: 1-6 or its key")
     p.add_argument("--mu", type=float, default=None,
                    help="refinement µ (default: the pattern's µ, or by the hole's size for a mask)")

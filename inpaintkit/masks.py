@@ -13,16 +13,18 @@ Choices the paper leaves open, each a parameter:
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, ImageOps
 
 from .errors import InputError
 
-__all__ = ["PATTERNS", "SIZE", "apply_mask", "broadcast_masks", "make_mask", "make_masks",
-           "mask_from_png", "mask_from_strokes", "MaskError", "missing_fraction", "parse_patterns",
-           "pattern", "Pattern", "validate_known"]
+__all__ = ["HOLE_BELOW", "PATTERNS", "SIZE", "apply_mask", "broadcast_masks", "face_mask", "make_mask",
+           "make_masks", "mask_from_png", "mask_from_strokes", "MaskError", "missing_fraction", "parse_patterns",
+           "pattern", "Pattern", "read_mask", "validate_known"]
 
 SIZE = 64
 
@@ -157,34 +159,102 @@ def broadcast_masks(known, count: int) -> np.ndarray:
     return np.broadcast_to(known, (count,) + known.shape[-2:]).copy() if known.ndim == 2 else known
 
 
-def mask_from_png(path: str | Path, *, threshold: float = 0.5) -> np.ndarray:
-    """A ``known`` mask from a PNG drawn as in the paper's Fig. 3: white = known, black = hole.
+HOLE_BELOW = 0.5  # a mask pixel darker than this (0 = black, 1 = white), or more transparent, is a hole
 
-    The image is resized to 64×64 (nearest neighbour) when it has another size.
+
+def read_mask(source, *, name: str | None = None) -> tuple[np.ndarray, list[str]]:
+    """A mask image drawn as in the paper's Fig. 3 (white = known, black = hole), at its own size:
+    ``known`` (H×W bool) and notes saying how it was read.
+
+    ``source`` is a path or a file's bytes. Every encoding reads the same way: 1-bit, 8- and
+    16-bit grey, palette, RGB (read by its brightness, the luminance of skimage's ``rgb2gray``)
+    and with transparency. A pixel is a hole when its brightness is below 50 %, or when it is
+    more than 50 % transparent (alpha 0 = hole, as an eraser leaves it); a note says so whenever
+    grey levels, colour or transparency had to be read. EXIF orientation is applied (as for
+    photos), so a mask lies on its photo as both are shown.
     """
-    from skimage import io
-    from skimage.color import rgb2gray
-    from skimage.transform import resize
-    from skimage.util import img_as_float
-
-    path = Path(path)
-    if not path.exists():
-        raise MaskError(f"mask file {path} does not exist")
+    label = name or ("uploaded mask" if isinstance(source, (bytes, bytearray, memoryview)) else str(source))
+    opened_from = io.BytesIO(bytes(source)) if isinstance(source, (bytes, bytearray, memoryview)) else source
+    notes: list[str] = []
     try:
-        image = io.imread(path)
-    except Exception as error:
-        raise MaskError(f"cannot read mask file {path}: {error}") from None
-    image = np.asarray(image)
-    if image.dtype == bool or (np.issubdtype(image.dtype, np.integer) and image.max() <= 1):
-        image = image.astype(np.float64)  # a 1-bit PNG or a mask saved as 0/1
-    else:
-        image = img_as_float(image)  # any bit depth → [0, 1] (a 16-bit PNG is not divided by 255)
-    if image.ndim == 3:
-        colour = image[..., :3] if image.shape[-1] >= 3 else image[..., :1]  # drop alpha
-        image = rgb2gray(colour) if colour.shape[-1] == 3 else colour[..., 0]
-    if image.shape != (SIZE, SIZE):
-        image = resize(image, (SIZE, SIZE), order=0, anti_aliasing=False)
-    return validate_known(image >= threshold)
+        with Image.open(opened_from) as opened:
+            opened.load()
+            turned = opened.getexif().get(0x0112, 1) not in (0, 1)
+            image = ImageOps.exif_transpose(opened) if turned else opened.copy()
+    except FileNotFoundError:
+        raise MaskError(f"mask file {label} does not exist") from None
+    except Exception as error:  # Pillow raises many types for a damaged or unknown file
+        raise MaskError(f"cannot read mask file {label}: {error.__class__.__name__}: {error}") from None
+    if turned:
+        notes.append("turned upright (EXIF orientation)")
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    elif image.mode == "CMYK":
+        image = image.convert("RGB")
+    alpha = None
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        alpha = np.asarray(image.getchannel("A"), np.float64) / 255.0
+        image = image.convert("RGB" if image.mode in ("RGBA", "PA", "RGBa") else "L")
+    array = np.asarray(image)
+    if array.dtype == bool or (np.issubdtype(array.dtype, np.integer) and array.max(initial=0) <= 1):
+        grey = array.astype(np.float64)  # a 1-bit PNG, or a mask saved as 0/1 numbers
+    elif np.issubdtype(array.dtype, np.floating):
+        grey = np.clip(array.astype(np.float64), 0.0, 1.0) if array.max(initial=0) <= 1 else array / 255.0
+    else:  # 8 or 16 bits (Pillow may hold 16-bit grey as 32-bit integers)
+        eight_bits = array.dtype == np.uint8 or (array.dtype != np.uint16 and array.max(initial=0) <= 255)
+        grey = array.astype(np.float64) / (255.0 if eight_bits else 65535.0)
+    if grey.ndim == 3:
+        colour = grey[..., :3]
+        if np.ptp(colour, axis=-1).max(initial=0) > 2 / 255:
+            notes.append("colours read by their brightness")
+        from skimage.color import rgb2gray
+
+        grey = rgb2gray(colour)
+    known = grey >= HOLE_BELOW
+    grey_levels = (grey > 2 / 255) & (grey < 1 - 2 / 255)
+    if grey_levels.any():
+        notes.append(f"grey levels: darker than 50 % read as hole ({grey_levels.mean():.1%} of the pixels are grey)")
+    if alpha is not None:
+        if alpha.min() < 1.0:
+            transparent = alpha < HOLE_BELOW
+            known &= ~transparent
+            notes.append(f"transparency: more than 50 % transparent read as hole "
+                         f"({transparent.mean():.1%} of the pixels)")
+        else:
+            notes.append("alpha channel dropped (fully opaque)")
+    return known, notes
+
+
+def face_mask(known, *, name: str = "mask") -> tuple[np.ndarray, list[str]]:
+    """A mask read at its own size as a mask of the 64×64 face: 64×64 as it is, a square of a
+    multiple of 64 (the face drawn larger, e.g. on notebook 07's 4× canvas) by nearest neighbour
+    with a note. Any other size is refused: it is never stretched onto the face. (A mask drawn on
+    the photo is cut with the face's own crop: :func:`inpaintkit.faces.mask_for_face`.)"""
+    known = np.asarray(known, dtype=bool)
+    if known.ndim != 2:
+        raise MaskError(f"{name} has shape {known.shape}, not H×W")
+    height, width = known.shape
+    if (height, width) == (SIZE, SIZE):
+        return known, []
+    if height == width and height % SIZE == 0:
+        step = height // SIZE
+        note = (f"{name} is {width}×{height}; resized to {SIZE}×{SIZE} (nearest neighbour): "
+                f"read as the face drawn {step}× larger")
+        return known[step // 2::step, step // 2::step], [note]
+    raise MaskError(f"{name} is {width}×{height}, not the {SIZE}×{SIZE} face (or a square of a multiple of {SIZE}): "
+                    f"draw it on the {SIZE}×{SIZE} face, or on the photo at the photo's size")
+
+
+def mask_from_png(path: str | Path) -> np.ndarray:
+    """A ``known`` mask of the 64×64 face from a PNG drawn as in the paper's Fig. 3: white = known,
+    black = hole (alpha and grey read as :func:`read_mask` says).
+
+    The PNG is 64×64, or the face drawn larger (a square of a multiple of 64, taken by nearest
+    neighbour); any other size is refused (:func:`face_mask`). Checked by :func:`validate_known`.
+    """
+    known, _ = read_mask(path)
+    known, _ = face_mask(known, name=f"mask {path}")
+    return validate_known(known)
 
 
 def missing_fraction(known) -> np.ndarray | float:

@@ -135,3 +135,92 @@ def test_mask_from_png_other_encodings(tmp_path):
     Image.fromarray(known).save(tmp_path / "1bit.png")
     for name in ("16bit.png", "grey16.png", "la.png", "rgba.png", "1bit.png"):
         np.testing.assert_array_equal(masks.mask_from_png(tmp_path / name), known, err_msg=name)
+
+
+# ----------------------------------------------------------------------------- reading mask images
+def save(array, path, mode=None, **options):
+    from PIL import Image
+
+    Image.fromarray(np.asarray(array), mode).save(path, **options) if mode else Image.fromarray(np.asarray(array)).save(
+        path, **options)
+    return path
+
+
+def test_read_mask_black_and_white_needs_no_note(tmp_path):
+    known = masks.make_mask(1, seed=3)
+    drawn, notes = masks.read_mask(save((known * 255).astype(np.uint8), tmp_path / "bw.png"))
+    np.testing.assert_array_equal(drawn, known)
+    assert notes == []
+
+
+def test_grey_levels_below_half_are_holes_with_a_note(tmp_path):
+    """An anti-aliased brush leaves grey edges: darker than 50 % is a hole, and the note says so."""
+    grey = np.full((64, 64), 255, np.uint8)
+    grey[20:30, 10:50] = 0
+    grey[19, 10:50] = 100   # a dark edge: hole
+    grey[30, 10:50] = 200   # a light edge: known
+    drawn, notes = masks.read_mask(save(grey, tmp_path / "grey.png"))
+    assert not drawn[19:30, 10:50].any() and drawn[30, 10:50].all() and drawn[18].all()
+    assert len(notes) == 1 and "darker than 50 % read as hole" in notes[0] and "2.0% of the pixels are grey" in notes[0]
+
+
+def test_transparent_pixels_are_holes_with_a_note(tmp_path):
+    """An eraser leaves alpha 0: read as a hole (and a black pixel still is one)."""
+    rgba = np.full((64, 64, 4), 255, np.uint8)
+    rgba[10:20, 10:30, 3] = 0        # erased: hole, though its colour is white
+    rgba[40:50, 40:60, :3] = 0       # painted black, opaque: hole
+    rgba[30:35, :, 3] = 200          # 78 % opaque: known
+    drawn, notes = masks.read_mask(save(rgba, tmp_path / "rgba.png"))
+    assert not drawn[10:20, 10:30].any() and not drawn[40:50, 40:60].any() and drawn[30:35].all()
+    assert drawn.sum() == 64 * 64 - 200 - 200
+    assert any("transparent read as hole (4.9% of the pixels)" in note for note in notes)
+    la = np.stack([np.full((64, 64), 255, np.uint8), rgba[..., 3]], -1)
+    drawn_la, notes_la = masks.read_mask(save(la, tmp_path / "la.png", "LA"))
+    np.testing.assert_array_equal(drawn_la, rgba[..., 3] >= 128)
+    assert any("transparent" in note for note in notes_la)
+
+
+def test_palette_with_transparency_and_coloured_strokes(tmp_path):
+    from PIL import Image
+
+    known = masks.make_mask(5)
+    palette = Image.fromarray(np.where(known, 1, 0).astype(np.uint8), "P")
+    palette.putpalette([0, 0, 0, 255, 255, 255] + [0] * 762)
+    palette.info["transparency"] = 0  # index 0 (the hole) is also transparent
+    palette.save(tmp_path / "palette.png", transparency=0)
+    drawn, notes = masks.read_mask(tmp_path / "palette.png")
+    np.testing.assert_array_equal(drawn, known)
+    red = np.full((64, 64, 3), 255, np.uint8)
+    red[~known] = (255, 0, 0)  # strokes in red: brightness 0.21, a hole
+    drawn, notes = masks.read_mask(save(red, tmp_path / "red.png"))
+    np.testing.assert_array_equal(drawn, known)
+    assert "colours read by their brightness" in notes
+
+
+def test_exif_orientation_of_a_mask_is_applied(tmp_path):
+    from PIL import Image
+
+    known = np.ones((40, 64), bool)
+    known[5:15, 2:20] = False
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored on its side: shown turned 90° clockwise
+    save((np.rot90(known, 1) * 255).astype(np.uint8), tmp_path / "side.png", exif=exif.tobytes())
+    drawn, notes = masks.read_mask(tmp_path / "side.png")
+    np.testing.assert_array_equal(drawn, known)
+    assert "turned upright (EXIF orientation)" in notes
+
+
+def test_a_mask_is_never_stretched_onto_the_face(tmp_path):
+    known = masks.make_mask(1, seed=5)
+    same, notes = masks.face_mask(known)
+    np.testing.assert_array_equal(same, known)
+    assert notes == []
+    big, notes = masks.face_mask(np.kron(known, np.ones((4, 4), bool)), name="canvas.png")
+    np.testing.assert_array_equal(big, known)
+    assert notes == ["canvas.png is 256×256; resized to 64×64 (nearest neighbour): read as the face drawn 4× larger"]
+    for shape in ((100, 80), (96, 96), (64, 128)):
+        with pytest.raises(masks.MaskError, match=rf"is {shape[1]}×{shape[0]}, not the 64×64 face .*draw it on the"):
+            masks.face_mask(np.ones(shape, bool))
+    save(np.full((80, 100), 255, np.uint8), tmp_path / "odd.png")
+    with pytest.raises(masks.MaskError, match="odd.png is 100×80"):
+        masks.mask_from_png(tmp_path / "odd.png")
