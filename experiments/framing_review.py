@@ -19,9 +19,9 @@
 
 --sheets DIR draws contact sheets of the framed portraits (PNG, not committed) for the review.
 The numbers are rewritten in --out; ``hand_review`` is read from it and kept as it is. The rates
-(:func:`rates_sentence`) are then written between the ``framing_rates`` markers of README.md and
+(:func:`rates_sentence`) are then written between the ``framing_rates`` markers of
 docs/own_photos.md; --docs-only writes them from --out without measuring anything
-(tests/test_faces.py checks that both blocks are the sentence of the committed record).
+(tests/test_faces.py checks that the block is the sentence of the committed record).
 
 Each image is searched in each of its four turns once: ``faces.find_faces`` is memoised on the
 pixels it is given, so framing a turned copy reuses the searches of the same pixels (the
@@ -43,7 +43,7 @@ from inpaintkit.reports import check_record_target, record_block
 from inpaintkit.storage import atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = (ROOT / "README.md", ROOT / "docs" / "own_photos.md")  # each holds the rates between framing_rates markers
+DOCS = (ROOT / "docs" / "own_photos.md",)  # holds the rates between framing_rates markers
 
 
 def rates_sentence(record: dict) -> str:

@@ -583,13 +583,13 @@ def test_cli_refuses_a_mask_of_another_size_and_writes_nothing(portrait, tmp_pat
 
 # ----------------------------------------------------------------------------- the recorded review
 def test_the_docs_state_the_recorded_framing_rates():
-    """README.md and docs/own_photos.md carry the rates of results/framing_review.json, as
+    """docs/own_photos.md carries the rates of results/framing_review.json, as
     experiments/framing_review.py writes them; the record is of the thresholds the kit uses now,
     and no turned portrait was framed in a wrong turn."""
     review = load_repo_module("experiments", "framing_review")
     record = json.loads((ROOT / "results" / "framing_review.json").read_text())
     sentence = review.rates_sentence(record)
-    for doc in (ROOT / "README.md", ROOT / "docs" / "own_photos.md"):
+    for doc in (ROOT / "docs" / "own_photos.md",):
         assert block_of(doc.read_text(), "framing_rates").strip() == sentence, doc.name
     measured = record["measured"]
     assert measured["settings"] == {name: getattr(faces, name) for name in measured["settings"]}
