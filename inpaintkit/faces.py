@@ -28,6 +28,7 @@ from PIL import Image
 
 from .data import (FACE_BOX, IMAGE_SIZE, ORIGINAL_SIZE, DataError, read_rgb, resample_square, to_uint8,
                    to_unit_range)
+from .errors import check_range
 from .inpainting import LEARNING_RATE
 from .latent import sample_z
 from .masks import SIZE, MaskError, apply_mask, broadcast_masks, face_mask, missing_fraction, read_mask
@@ -392,6 +393,10 @@ def frame_photo(source, *, name: str | None = None, size: int = IMAGE_SIZE) -> F
     """
     if isinstance(source, np.ndarray):
         label = name or "image array"
+        if source.size == 0:
+            raise DataError(f"{label} is empty (shape {source.shape})")
+        if source.dtype != np.uint8:
+            check_range(source, label)  # float [−1, 1]; a [0, 1] or 0–255 float photo is named, not washed out
         photo = source if source.dtype == np.uint8 else to_uint8(source)
         if photo.ndim == 2:
             photo = np.repeat(photo[..., None], 3, axis=-1)

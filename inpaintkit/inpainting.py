@@ -166,6 +166,8 @@ class Geometric:
 def step_sizes(learning_rate, steps: int) -> np.ndarray:
     """Adam's step on z at each of ``steps`` steps, float32: a constant, or a schedule called as
     ``learning_rate(index, steps)`` (e.g. :class:`Geometric`). Each must be positive and finite."""
+    if isinstance(learning_rate, (bool, str)) or not (callable(learning_rate) or np.isscalar(learning_rate)):
+        raise InputError(f"learning_rate must be a positive finite number or a schedule of them, got {learning_rate!r}")
     rates = np.array([learning_rate(i, steps) for i in range(steps)] if callable(learning_rate)
                      else np.full(steps, learning_rate), dtype=np.float32)
     if not (np.all(np.isfinite(rates)) and np.all(rates > 0)):

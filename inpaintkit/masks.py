@@ -57,7 +57,7 @@ def pattern(which: int | str | Pattern) -> Pattern:
     """A pattern by number (1–6), key ('center') or itself."""
     if isinstance(which, Pattern):
         return which
-    if isinstance(which, (int, np.integer)) and int(which) in PATTERNS:
+    if isinstance(which, (int, np.integer)) and not isinstance(which, bool) and int(which) in PATTERNS:
         return PATTERNS[int(which)]
     if isinstance(which, str):
         if which.isdigit() and int(which) in PATTERNS:
@@ -111,12 +111,16 @@ def make_mask(which: int | str | Pattern, seed: int | np.random.Generator | None
     elif p.number == 4:
         known[:, : size // 2] = False
     elif p.number == 5:
+        if not 0 < square < size:
+            raise MaskError(f"square side must be between 1 and {size - 1}, got {square}")
         start = (size - square) // 2
         known[start:start + square, start:start + square] = False
     else:
-        if not 0 < missing < 1:
-            raise MaskError(f"missing fraction must be in (0, 1), got {missing}")
-        holes = rng.choice(size * size, size=round(missing * size * size), replace=False)
+        count = round(missing * size * size) if 0 < missing < 1 else 0
+        if not 0 < count < size * size:  # a fraction that rounds to no hole, or to no known pixel
+            raise MaskError(f"missing fraction must leave at least one missing and one known pixel of "
+                            f"{size}×{size}, got {missing}")
+        holes = rng.choice(size * size, size=count, replace=False)
         known.flat[holes] = False
     return known
 

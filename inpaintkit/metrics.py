@@ -75,7 +75,11 @@ def image_metrics(result, original, known=None, *, region: str = "image") -> dic
     elif region == "missing":
         if known is None:
             raise InputError("region='missing' needs the known mask")
-        weight = ~np.broadcast_to(np.asarray(known, dtype=bool), x.shape[:3])
+        mask = np.asarray(known, dtype=bool)
+        if mask.shape not in (x.shape[1:3], x.shape[:3]):
+            raise InputError(f"known has shape {mask.shape}: it must be one {x.shape[1]}×{x.shape[2]} mask "
+                             f"or one per image, {x.shape[:3]}")
+        weight = ~np.broadcast_to(mask, x.shape[:3])
         empty = ~weight.reshape(len(x), -1).any(axis=1)
         if empty.any():
             raise InputError(f"region='missing': mask of image {int(np.argmax(empty))} has no missing pixel")

@@ -71,7 +71,7 @@ class TrainConfig:
             check_count(name, getattr(self, name))
         if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or not 0 <= self.seed < 2 ** 32:
             raise InputError(f"seed must be a whole number in [0, 2³²), got {self.seed!r}")
-        if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
+        if isinstance(self.learning_rate, bool) or not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
             raise InputError(f"learning_rate must be a positive finite number, got {self.learning_rate!r}")
         for name in ("beta_1", "beta_2", "ema_decay"):
             if not 0.0 <= getattr(self, name) < 1.0:

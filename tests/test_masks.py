@@ -224,3 +224,19 @@ def test_a_mask_is_never_stretched_onto_the_face(tmp_path):
     save(np.full((80, 100), 255, np.uint8), tmp_path / "odd.png")
     with pytest.raises(masks.MaskError, match="odd.png is 100×80"):
         masks.mask_from_png(tmp_path / "odd.png")
+
+
+@pytest.mark.parametrize("which,params", [(5, {"square": 100}), (5, {"square": 0}), (5, {"square": -10}),
+                                          (1, {"square": 64}), (2, {"big_square": 0}), (3, {"stripe_width": 64}),
+                                          (6, {"missing": 1e-9}), (6, {"missing": 0.99999}), (6, {"missing": 0.0})])
+def test_pattern_parameters_that_leave_no_hole_or_no_known_pixel_are_refused(which, params):
+    """A hole larger than the face, of no size, or a fraction that rounds to nothing is named, never
+    turned into a corner hole or an empty mask."""
+    with pytest.raises(masks.MaskError, match="must"):
+        masks.make_mask(which, 0, **params)
+
+
+@pytest.mark.parametrize("which", [True, False, 0, 7, 2.0, "seven", None])
+def test_a_pattern_is_a_number_1_to_6_or_its_name(which):
+    with pytest.raises(masks.MaskError, match="unknown hole pattern"):
+        masks.pattern(which)

@@ -250,3 +250,36 @@ def test_no_built_in_face_is_taken_for_an_image_in_0_1():
     faces = data.sample_faces()
     inpainting.check_images(faces)  # every one of the 36 portraits, image by image
     assert faces.reshape(len(faces), -1).min(axis=1).max() < 0
+
+
+def test_an_adam_step_must_be_a_number_or_a_schedule_never_a_bool():
+    from inpaintkit.inpainting import step_sizes
+
+    for bad in (True, False, "0.01", [0.01, 0.02], None, 0.0, -1.0, float("nan")):
+        with pytest.raises(InputError, match="learning_rate"):
+            step_sizes(bad, 3)
+    assert step_sizes(0.01, 2).tolist() == pytest.approx([0.01, 0.01])
+
+
+def test_photos_arrays_on_another_scale_or_empty_are_named():
+    from inpaintkit import faces
+    from inpaintkit.data import DataError, sample_faces
+
+    face = (sample_faces(1)[0] + 1) / 2  # a photo in [0, 1], as plt.imread gives
+    with pytest.raises(InputError, match=r"\[0, 1\]"):
+        faces.frame_photo(face)
+    with pytest.raises(InputError, match="0–255"):
+        faces.frame_photo(face * 255.0)
+    with pytest.raises(DataError, match="empty"):
+        faces.frame_photo(np.zeros((0, 0, 3), np.uint8))
+
+
+def test_metrics_name_a_mask_of_the_wrong_shape_and_blending_one_scale():
+    from inpaintkit import blending, masks, metrics
+
+    faces = np.full((2, 64, 64, 3), -0.5, np.float32)
+    with pytest.raises(InputError, match=r"known has shape \(32, 32\)"):
+        metrics.image_metrics(faces, faces, np.ones((32, 32), bool), region="missing")
+    as_bytes = np.full((1, 64, 64, 3), 60, np.uint8)
+    with pytest.raises(InputError, match="one scale"):
+        blending.poisson_blend(as_bytes, masks.make_mask(5), faces[:1], clip=False)
