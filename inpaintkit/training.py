@@ -161,9 +161,11 @@ class DCGANTrainer:
         replicas = context.num_replicas_in_sync
         # Each replica's mean loss is divided by the number of replicas: the optimisers sum the
         # replicas' gradients, which then equal the gradient of the whole batch's mean loss.
-        share = tf.shape(real)[0] // replicas
-        first = context.replica_id_in_sync_group * share
-        real, z = real[first:first + share], z[first:first + share]
+        if replicas > 1:  # one device keeps the batch whole: a dynamic slice would hide the batch
+            # size from Grappler, whose remapper then fails on D's gradient (a red log line)
+            share = tf.shape(real)[0] // replicas
+            first = context.replica_id_in_sync_group * share
+            real, z = real[first:first + share], z[first:first + share]
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = self.G(z, training=True)
             real_logits = self.D(real, training=True)
