@@ -184,6 +184,7 @@ def _demo(args) -> int:
 def _unique_stem(out: Path, stem: str, taken: set[str]) -> str:
     """``stem``, or ``stem-2``, ``stem-3``, … : never a name used in this run or already in ``out``."""
     name, number = stem, 1
+    taken.add(Path(SUMMARY).stem)  # a photo named metrics.jpg must not write its record over the summary
     while name in taken or (out / f"{name}.png").exists() or (out / f"{name}.json").exists():
         number += 1
         name = f"{stem}-{number}"
@@ -192,6 +193,7 @@ def _unique_stem(out: Path, stem: str, taken: set[str]) -> str:
 
 
 SUMMARY = "metrics.json"
+PATH_FLAGS = {"out", "data", "readme", "beside", "mask", "weights", "run"}  # flags that name a file or folder
 
 
 def _photo_records(out: Path) -> dict[str, dict]:
@@ -608,6 +610,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     args.command_line = "inpaintkit " + " ".join(argv)  # named in the output folder's lock
+    for flag, value in vars(args).items():  # "" as a path would silently mean the current folder
+        if flag in PATH_FLAGS and value is not None and not str(value).strip():
+            print(f"inpaintkit {args.command}: error: --{flag} is empty: give a path", file=sys.stderr)
+            return 2
     try:
         return args.func(args)
     except KeyboardInterrupt as stop:

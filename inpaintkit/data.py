@@ -440,8 +440,12 @@ def load_faces(partition: str = "validation", count: int | None = None, *, progr
     _partition_name(partition)  # a wrong name is an error either way
     if not _SAMPLE_NOTICE_SHOWN:
         print(f"inpaintkit: {config.ENV_DATA} is not set, so the built-in sample faces are used "
-              f"(public-domain portraits framed like CelebA). Point {config.ENV_DATA} at a CelebA download for real data.")
+              f"(public-domain portraits framed like CelebA, the same for every partition). Point "
+              f"{config.ENV_DATA} at a CelebA download for real data.")
         _SAMPLE_NOTICE_SHOWN = True
+    shipped = len(_portraits())
+    if count is not None and count > shipped:
+        print(f"inpaintkit: {count} faces asked for and {shipped} built-in faces exist: they repeat in order")
     return sample_faces(count)
 
 

@@ -28,7 +28,7 @@ from PIL import Image
 
 from .data import (FACE_BOX, IMAGE_SIZE, ORIGINAL_SIZE, DataError, read_rgb, resample_square, to_uint8,
                    to_unit_range)
-from .errors import check_range
+from .errors import check_count, check_range
 from .inpainting import LEARNING_RATE
 from .latent import sample_z
 from .masks import SIZE, MaskError, apply_mask, broadcast_masks, face_mask, missing_fraction, read_mask
@@ -551,6 +551,7 @@ def inpaint_own_faces(faces, known, G, D, *, steps: int, refine_steps: int | Non
     faces = faces[None] if faces.ndim == 3 else faces
     known = broadcast_masks(known, len(faces))
     mu = default_mu(known) if mu is None else float(mu)
+    check_count("seed", seed, minimum=0)
     start = np.repeat(sample_z(1, seed=seed), len(faces), axis=0)
     fresh = np.repeat(sample_z(1, seed=seed + 1), len(faces), axis=0)
     return fig8(faces, known, G, D, mu=mu, inpaint_steps=steps, refine_steps=steps if refine_steps is None else refine_steps,

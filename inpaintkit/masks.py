@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from .errors import InputError
+from .errors import InputError, check_count
 
 __all__ = ["HOLE_BELOW", "PATTERNS", "SIZE", "apply_mask", "broadcast_masks", "face_mask", "make_mask",
            "make_masks", "mask_from_png", "mask_from_strokes", "MaskError", "missing_fraction", "parse_patterns",
@@ -94,6 +94,8 @@ def make_mask(which: int | str | Pattern, seed: int | np.random.Generator | None
               missing: float = 0.7) -> np.ndarray:
     """One ``known`` mask (size × size, bool) of a pattern; random patterns are drawn from ``seed``."""
     p = pattern(which)
+    if seed is not None and not isinstance(seed, np.random.Generator):
+        check_count("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     known = np.ones((size, size), dtype=bool)
     if p.number in (1, 2):
@@ -127,6 +129,9 @@ def make_mask(which: int | str | Pattern, seed: int | np.random.Generator | None
 
 def make_masks(which: int | str | Pattern, count: int, seed: int | None = 0, **params) -> np.ndarray:
     """``count`` masks of one pattern, (count, 64, 64) bool; reproducible from ``seed``."""
+    check_count("count", count)
+    if seed is not None:
+        check_count("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     return np.stack([make_mask(which, rng, **params) for _ in range(count)])
 

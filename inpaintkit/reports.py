@@ -626,7 +626,8 @@ def summary_markdown(rows, settings: dict, seconds: float, baselines: dict | Non
             + (f"\n**Key numbers** (computed from the same run):\n\n{findings}" if findings else ""))
     if cheaper is not None:
         other_rows, other_settings, other_seconds = cheaper
-        text += (f"\n**The price of the lab budget** ({other_seconds / 3600:.1f} h of compute against "
+        name = other_settings.get("budget") or f"{other_settings['steps']} + {other_settings['refine_steps']} steps"
+        text += (f"\n**The price of the {name} budget** ({other_seconds / 3600:.1f} h of compute against "
                  f"{seconds / 3600:.1f} h):\n\n{budget_price_markdown(rows, other_rows, settings, other_settings)}")
     return text
 

@@ -74,6 +74,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     A full, read-only or forbidden disk raises :class:`StorageError` naming ``path``.
     """
     path = Path(path)
+    if path.is_symlink():  # write the file the link names; replacing the link would cut it
+        path = path.resolve()
     suffix = "".join(path.suffixes) or ".tmp"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

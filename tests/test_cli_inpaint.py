@@ -83,3 +83,13 @@ def test_the_hole_is_required_once(photo, tmp_path, capsys):
         main(["inpaint", str(photo), "--out", str(tmp_path)])
     with pytest.raises(SystemExit):
         main(["inpaint", str(photo), "--pattern", "5", "--mask", "m.png", "--out", str(tmp_path)])
+
+
+def test_a_photo_named_like_the_summary_keeps_both(photo, tmp_path):
+    """A photo called metrics.jpg gets its own record; the summary stays the summary."""
+    named = tmp_path / "metrics.jpg"
+    named.write_bytes(photo.read_bytes())
+    out = tmp_path / "out"
+    assert main(["inpaint", str(named), "--pattern", "5", "--steps", "2", "--out", str(out)]) == 0
+    summary = json.loads((out / "metrics.json").read_text())
+    assert list(summary) == ["metrics-2"] and (out / "metrics-2.png").exists()

@@ -6,6 +6,7 @@ import pytest
 from skimage import io
 
 from inpaintkit import masks
+from inpaintkit.errors import InputError
 
 EXPECTED_MISSING = {1: 0.25, 2: 45 * 45 / 4096, 3: (2 * 64 * 20 - 400) / 4096, 4: 0.5, 5: 0.25,
                     6: round(0.7 * 4096) / 4096}
@@ -240,3 +241,12 @@ def test_pattern_parameters_that_leave_no_hole_or_no_known_pixel_are_refused(whi
 def test_a_pattern_is_a_number_1_to_6_or_its_name(which):
     with pytest.raises(masks.MaskError, match="unknown hole pattern"):
         masks.pattern(which)
+
+
+def test_counts_and_seeds_of_masks_are_named():
+    with pytest.raises(InputError, match="seed must be"):
+        masks.make_mask(1, seed=-1)
+    with pytest.raises(InputError, match="count must be"):
+        masks.make_masks(1, 0)
+    with pytest.raises(InputError, match="seed must be"):
+        masks.make_masks(1, 2, seed=1.5)

@@ -321,3 +321,15 @@ def test_mirrored_strategy_on_two_devices_matches_one_device_and_resumes_under_e
     run("back", "none", 2)      # … and one written on one device resumes on two
     back = run("back", "mirrored", 4, resume=True)
     np.testing.assert_allclose(back["d_loss"], one["d_loss"][2:], rtol=1e-3)
+
+
+def test_a_resume_asked_to_stop_before_where_the_run_is_changes_nothing(faces, tmp_path):
+    """--max-steps below the step a run reached would save the newer state under an older number."""
+    config = training.TrainConfig(epochs=1, **SMALL)
+    training.train(faces, tmp_path / "a", config, progress=False, max_steps=3)
+    folder = tmp_path / "a" / "checkpoints"
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    with pytest.raises(InputError, match="already at step 3, past the 1"):
+        training.train(faces, tmp_path / "a", config, progress=False, max_steps=1, resume=True)
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
+    assert max(training.checkpoint_numbers(folder)) == 3

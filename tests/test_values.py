@@ -283,3 +283,22 @@ def test_metrics_name_a_mask_of_the_wrong_shape_and_blending_one_scale():
     as_bytes = np.full((1, 64, 64, 3), 60, np.uint8)
     with pytest.raises(InputError, match="one scale"):
         blending.poisson_blend(as_bytes, masks.make_mask(5), faces[:1], clip=False)
+
+
+def test_adversarial_round_two(tmp_path, capsys, monkeypatch):
+    """Found by a pass of invented inputs: each is refused or said, never silent."""
+    from inpaintkit import data, reports, storage
+
+    # an empty path would silently mean the current folder
+    assert main(["demo", "--out", "", "--steps", "1"]) == 2
+    assert "--out is empty" in capsys.readouterr().err
+    # a write through a symlink updates the file it names and keeps the link
+    target = tmp_path / "real.md"
+    target.write_text("old")
+    (tmp_path / "link.md").symlink_to(target)
+    storage.atomic_write_text(tmp_path / "link.md", "new")
+    assert (tmp_path / "link.md").is_symlink() and target.read_text() == "new"
+    # more built-in faces than exist: they repeat, and the user is told
+    monkeypatch.delenv("INPAINTKIT_DATA", raising=False)
+    assert len(data.load_faces("validation", 40, progress=False)) == 40
+    assert "they repeat" in capsys.readouterr().out
