@@ -259,6 +259,8 @@ def poisson_blend(y, known, x_g, kind: str = "paper", cache: FactorCache | None 
     # Clipping to a range only makes sense for images in that range (a 0–255 image would lose its
     # hole); the exact minimiser (clip=False) is linear and takes any scale, as cvxpy does.
     value_range = None if clip is False else tuple(clip) if isinstance(clip, tuple) else (-1.0, 1.0)
+    if value_range is not None and not (len(value_range) == 2 and value_range[0] < value_range[1]):
+        raise InputError(f"clip must be True, False or (low, high) with low < high, got {clip!r}")
     if value_range is None and (np.asarray(y).dtype == np.uint8) != (np.asarray(x_g).dtype == np.uint8):
         # Any scale, but one: a uint8 y around a float x_g (or the reverse) mixes 0–255 with [−1, 1].
         raise InputError("with clip=False, y and x_g must be on one scale: one is uint8 (0–255), the other is "

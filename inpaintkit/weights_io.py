@@ -119,7 +119,9 @@ def load_weights(folder: str | Path = WEIGHTS_DIR, width: int | None = None):
         try:
             model.load_weights(folder / name)
         except ValueError as error:  # Keras names the first layer whose shapes differ
-            raise WeightsError(f"{folder / name} is not a width-{width} DCGAN of the kit: {error}") from None
+            first = " ".join(str(error).split())[:200]  # Keras lists every layer: keep one line
+            raise WeightsError(f"{folder / name} is not a width-{width} DCGAN of the kit "
+                               f"(G and D swapped, or another width?): {first}") from None
     return G, D
 
 

@@ -134,9 +134,9 @@ def test_a_run_refuses_other_weights_instead_of_mixing_two_generators(models, fa
 
 def test_the_committed_tables_were_computed_with_the_shipped_weights():
     """Fails once new weights ship until `evaluate` has re-run Tables 1 and 2 with them."""
-    from inpaintkit import dcgan
+    from helpers import ROOT
 
-    committed = reports.load_results()
+    committed = reports.load_results(ROOT / "results" / "eval")
     assert committed["settings"], "results/eval holds no run"
     assert evaluation.made_with_shipped_weights(committed["settings"]), (
         "results/eval was computed with other weights than inpaintkit/weights: re-run "

@@ -146,10 +146,11 @@ def test_a_run_recorded_before_the_keys_existed_loads_reports_and_resumes(run, f
         evaluation.evaluate(faces, NAMES, *models, out, **(TINY | dict(learning_rate=0.01)))
 
 
-def test_the_committed_run_loads_with_its_inferred_keys():
+def test_a_run_recorded_before_schema_2_loads_with_its_inferred_keys():
+    """The first generator's 100-face run (schema 1), kept as a record, loads with the keys it lacked."""
     from helpers import ROOT
 
-    committed = reports.load_results(ROOT / "results" / "eval")
+    committed = reports.load_results(ROOT / "experiments" / "results" / "eval-first-generator")
     assert len(committed["rows"]) == 600 and committed["settings"]["schema"] == 1
     assert committed["settings"]["learning_rate"] == 0.003 and committed["settings"]["precision"] == "float32"
     assert set(committed["baseline_metrics"]) == {str(w) for w in range(1, 7)}

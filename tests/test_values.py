@@ -302,3 +302,11 @@ def test_adversarial_round_two(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("INPAINTKIT_DATA", raising=False)
     assert len(data.load_faces("validation", 40, progress=False)) == 40
     assert "they repeat" in capsys.readouterr().out
+
+
+def test_a_reversed_clip_range_is_named_not_blamed_on_the_image():
+    from inpaintkit import blending, masks
+
+    face = np.full((1, 64, 64, 3), -0.5, np.float32)
+    with pytest.raises(InputError, match="clip must be"):
+        blending.poisson_blend(face, masks.make_mask(5), face, clip=(1.0, -1.0))
