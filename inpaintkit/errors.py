@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["InputError", "check_count", "check_range", "image_floats"]
+__all__ = ["UNIT_RANGE_FLOOR", "InputError", "check_count", "check_range", "image_floats"]
 
 
 class InputError(ValueError):
@@ -24,11 +24,17 @@ def check_count(name: str, value, minimum: int = 1) -> int:
     return int(value)
 
 
+# An image in [0, 1] may dip just below 0 after resampling; no real face on the [−1, 1] scale keeps
+# every pixel above −0.05 (grey level 121): the highest minimum among the kit's faces is −0.29.
+UNIT_RANGE_FLOOR = -0.05
+
+
 def check_range(array, name: str, low: float = -1.0, high: float = 1.0, tolerance: float = 1e-4) -> None:
     """Refuse NaN, infinities and values outside [low, high] (images are in [−1, 1] throughout the
     kit; a 0–255 image would otherwise be clipped or scored as if it were one).
 
-    For [−1, 1] (images) it also refuses an image that lies wholly in [0, 1] and is not one flat
+    For [−1, 1] (images) it also refuses an image that lies in [0, 1] (down to
+    ``UNIT_RANGE_FLOOR``, so a resampling undershoot does not hide it) and is not one flat
     value (each image of an (N, H, W, C) batch on its own): an image in [0, 1] passed where
     [−1, 1] is meant would be scored and blended on the wrong scale without a word. A face on the
     [−1, 1] scale has pixels darker than mid-grey (eyes, hair, shadows): none of the 15,063 CelebA
@@ -49,12 +55,12 @@ def check_range(array, name: str, low: float = -1.0, high: float = 1.0, toleranc
         # Image by image for a batch, so that one [0, 1] image among [−1, 1] ones is caught too.
         batch = array.reshape(len(array), -1) if array.ndim == 4 else array.reshape(1, -1)
         lows, highs = batch.min(axis=1), batch.max(axis=1)
-        wrong = np.flatnonzero((lows >= 0.0) & (highs > lows))
+        wrong = np.flatnonzero((lows >= UNIT_RANGE_FLOOR) & (highs > lows))
         if wrong.size:
             i = int(wrong[0])
             which = f"{name} (image {i} of {len(batch)})" if array.ndim == 4 else name
             raise InputError(f"{which} must lie in [-1, 1] but lies in [0, 1] (found [{lows[i]:.3g}, {highs[i]:.3g}], "
-                             f"no value below 0): it looks like an image in [0, 1]; convert it with image * 2 − 1")
+                             f"no value below {UNIT_RANGE_FLOOR:g}): it looks like an image in [0, 1]; convert it with image * 2 − 1")
 
 
 def image_floats(array, name: str) -> np.ndarray:
