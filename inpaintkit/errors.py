@@ -24,17 +24,17 @@ def check_count(name: str, value, minimum: int = 1) -> int:
     return int(value)
 
 
-# An image in [0, 1] may dip just below 0 after resampling; no real face on the [−1, 1] scale keeps
-# every pixel above −0.05 (grey level 121): the highest minimum among the kit's faces is −0.29.
-UNIT_RANGE_FLOOR = -0.05
+# An image that never goes below this is taken for one in [0, 1]. Not lower: an untrained G's output
+# lies in about [−0.02, 0.03] and is a real [−1, 1] image, so an image in [0, 1] that dips just
+# below 0 cannot be told from the pixels (the kit's faces' highest minimum is −0.29).
+UNIT_RANGE_FLOOR = 0.0
 
 
 def check_range(array, name: str, low: float = -1.0, high: float = 1.0, tolerance: float = 1e-4) -> None:
     """Refuse NaN, infinities and values outside [low, high] (images are in [−1, 1] throughout the
     kit; a 0–255 image would otherwise be clipped or scored as if it were one).
 
-    For [−1, 1] (images) it also refuses an image that lies in [0, 1] (down to
-    ``UNIT_RANGE_FLOOR``, so a resampling undershoot does not hide it) and is not one flat
+    For [−1, 1] (images) it also refuses an image that lies wholly in [0, 1] and is not one flat
     value (each image of an (N, H, W, C) batch on its own): an image in [0, 1] passed where
     [−1, 1] is meant would be scored and blended on the wrong scale without a word. A face on the
     [−1, 1] scale has pixels darker than mid-grey (eyes, hair, shadows): none of the 15,063 CelebA

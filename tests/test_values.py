@@ -311,13 +311,3 @@ def test_a_reversed_clip_range_is_named_not_blamed_on_the_image():
     with pytest.raises(InputError, match="clip must be"):
         blending.poisson_blend(face, masks.make_mask(5), face, clip=(1.0, -1.0))
 
-
-def test_an_image_in_0_1_that_dips_just_below_0_is_still_named():
-    from inpaintkit.errors import check_range
-    from inpaintkit.data import sample_faces
-
-    face = (sample_faces(1) + 1) / 2
-    face[0, 0, 0, 0] = -0.001  # a resampling undershoot
-    with pytest.raises(InputError, match=r"lies in \[0, 1\]"):
-        check_range(face, "images")
-    check_range(sample_faces(36), "images")  # every built-in face passes
