@@ -349,13 +349,13 @@ def _train_locked(images: np.ndarray, out: Path, config: TrainConfig, *, resume:
 
     total_steps = steps_per_epoch * config.epochs
     last_step = total_steps if max_steps is None else min(total_steps, max_steps)
-    if int(trainer.step.numpy()) > last_step:  # saving would put this state under an older step's number
-        raise InputError(f"the run in {out} is already at step {int(trainer.step.numpy())}, past the {last_step} "
+    start = int(trainer.step.numpy())
+    if start > last_step:  # saving would put this state under an older step's number
+        raise InputError(f"the run in {out} is already at step {start}, past the {last_step} "
                          "asked for (--max-steps/--epochs): nothing to do, nothing was changed")
     writer = tf.summary.create_file_writer(str(out / "logs"))
     fixed_z = sample_z(64, seed=config.seed + 1)
     history: dict[str, list[float]] = {"d_loss": [], "g_loss": [], "d_real": [], "d_fake": []}
-    start = int(trainer.step.numpy())
     # A checkpoint brings back the rate it was saved with; this call's settings decide it.
     trainer.g_opt.learning_rate.assign(config.learning_rate)
     trainer.d_opt.learning_rate.assign(config.learning_rate)
