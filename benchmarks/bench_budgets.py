@@ -6,8 +6,8 @@ A widget click in the notebooks runs ``pipeline.fig8`` on one face (inpaint → 
 blend); this times that call at the lab budget and at the paper budget on the same face, hole and
 starting z, in one run (interleaved, best of ``--repeat``), after one untimed warm-up of each (the
 first call traces the compiled step). It prints the seconds, their ratio, the hole MAE of both
-results on this face, and the quality ratio the committed evaluation measured over 100 faces per
-pattern (``results/eval`` and ``results/eval-lab``). Target: a click at the lab budget takes at
+results on this face, and the quality ratio the committed evaluation measured on the faces both of
+its runs hold (``results/eval`` at the paper budget, ``results/eval-lab`` at the lab budget). Target: a click at the lab budget takes at
 most 15 s on 2 cores.
 """
 from __future__ import annotations

@@ -20,7 +20,8 @@ One module per idea of the paper (Malesevic, Mayer, Gu, Timofte), in the paper's
 
 Around them: ``faces`` (your own photo framed like CelebA), ``widgets`` and ``plotting`` for the
 notebooks, ``figures`` (every committed figure), ``config`` (the budgets and folders, from the
-environment), ``session`` (the notebooks' opening call), ``cli`` (the command line).
+environment), ``budget_curve`` (the quality-against-steps measurement behind the lab budget),
+``session`` (the notebooks' opening call), ``cli`` (the command line).
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from .config import budget, fast_mode
 __version__ = "0.1.0"
 __all__ = ["budget", "fast_mode", "load_pretrained", "quiet_tensorflow", "setup", "__version__"]
 
-_MODULES = {"blending", "cli", "config", "data", "dcgan", "evaluation", "faces", "figures", "inpainting", "latent",
+_MODULES = {"blending", "budget_curve", "cli", "config", "data", "dcgan", "evaluation", "faces", "figures", "inpainting", "latent",
             "losses", "masks", "metrics", "pipeline", "plotting", "refinement", "reports", "session",
             "shortcomings", "storage", "training", "weights_io", "widgets"}
 

@@ -41,7 +41,8 @@ from .shortcomings import pick_cases, shortcoming_measures
 from .storage import atomic_path, atomic_write_text
 from .weights_io import load_pretrained, weights_fingerprint
 
-__all__ = ["CASE_PATTERNS", "DRAWN_BY", "PARTS", "celeba_folder", "make_all", "record_weights"]
+__all__ = ["CASE_PATTERNS", "DRAWN_BY", "PARTS", "celeba_folder", "gallery_changes", "load_gallery", "make_all",
+           "record_weights"]
 
 PARTS = ("patterns", "pipeline", "steps", "evaluation", "cases", "gallery", "celeba")
 CASE_PATTERNS = (1, 2, 3, 6)  # the random holes: every image gets a different one
@@ -92,8 +93,11 @@ def pipeline_figures(out: Path, faces, G, D, steps: int, seed: int) -> list[Path
                                      titles=["masked", "pasted", "Poisson blended"]), out / "blending.png")]
 
 
-def steps_figure(out: Path, faces, G, D, steps: int, seed: int) -> list[Path]:
-    """Table 2 as pictures: the refinement run starts from the 1500-step blend of the same run."""
+def steps_figure(out: Path, faces, G, D, steps: int, seed: int, count: int = 8) -> list[Path]:
+    """Table 2 as pictures on the first ``count`` portraits (eight rows make the point; every
+    portrait would make a page-long file): the refinement run starts from the 1500-step blend of
+    the same run."""
+    faces = faces[:count]
     centre = masks.make_masks(5, len(faces), seed=seed)
     run = fig8(faces, centre, G, D, mu=masks.pattern(5).mu, inpaint_steps=steps, refine_steps=steps, seed=seed,
                longer_inpainting=steps)
@@ -210,6 +214,33 @@ def gallery_figures(out: Path, faces, G, D, steps: int, seed: int) -> list[Path]
         axis.title.set_fontsize(6)
     atomic_write_text(out / "gallery.json", json.dumps(record, indent=1) + "\n")
     return [_save(grid, out / "gallery.png"), out / "gallery.json"]
+
+
+def load_gallery(path: str | Path) -> dict:
+    """The gallery's numbers (``gallery.json``, written by ``figures --only gallery``); a missing or
+    unreadable file is refused, naming it."""
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text())
+        record["patterns"], record["steps"], record["faces"]
+    except FileNotFoundError:
+        raise InputError(f"no gallery at {path}: run `python -m inpaintkit figures --only gallery`") from None
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise InputError(f"{path} is not a gallery record ({error}); run `python -m inpaintkit figures "
+                         "--only gallery` again") from None
+    return record
+
+
+def gallery_changes(record: dict) -> dict[int, dict[str, float]]:
+    """Per pattern of a gallery record: the median hole MAE over the portraits before and after
+    refinement, and on how many of them refinement lowered it (the honest version of Fig. 6's claim)."""
+    out = {}
+    for which, numbers in record["patterns"].items():
+        before, after = numbers["hole_mae_before_refinement"], numbers["hole_mae"]
+        out[int(which)] = {"before": float(np.median(list(before.values()))),
+                           "after": float(np.median(list(after.values()))),
+                           "lowered": sum(after[face] < before[face] for face in after), "faces": len(after)}
+    return out
 
 
 def make_all(out: str | Path, *, results: str | Path, steps: int = 1500, celeba_count: int = 64, seed: int = 0,

@@ -6,13 +6,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .blending import poisson_operator
+from .budget_curve import PAPER
 from .data import FACE_BOX, ORIGINAL_SIZE
 from .dcgan import layer_shapes
 from .losses import content_weights, near_hole_set  # noqa: F401  (near_hole_set: notebook 00 calls plotting.near_hole_set)
 from .masks import pattern
 
 __all__ = ["PIPELINE_STAGES", "loss_pixel_sets", "plot_differences", "plot_effect_sizes",
-           "plot_gan_history", "plot_paired", "plot_traces", "show_architecture", "show_framing",
+           "plot_gan_history", "plot_paired", "plot_steps_curve", "plot_traces", "show_architecture", "show_framing",
            "show_grid", "show_heatmaps", "show_loss_pixel_sets", "show_masks", "show_normal_equations",
            "show_pipeline", "show_sets", "to_display", "use_style"]
 
@@ -344,3 +345,31 @@ def show_normal_equations(known, kind: str = "paper"):
         ax.tick_params(labelsize=6)
     fig.tight_layout()
     return fig, bandwidth
+
+
+def plot_steps_curve(record: dict, mark: tuple[str, int] | None = None):
+    """Quality against steps (``tools/measure_budgets.py``'s record): per pattern, the hole MAE after
+    the whole of Fig. 8 against the Adam steps per stage, one line per step-size schedule, with a
+    band from the paper budget's level to 2 % above it; ``mark`` = (schedule, steps) rings one budget
+    (e.g. the lab budget). Returns the figure."""
+    paper = record["runs"][PAPER[0]][str(PAPER[1])]["refined_hole_mae"]
+    fig, axes = plt.subplots(2, 3, figsize=(11, 6), sharex=True)
+    for ax, n in zip(axes.flat, (1, 2, 3, 4, 5, 6)):
+        for name, runs in record["runs"].items():
+            counts = sorted(int(s) for s in runs)
+            ax.plot(counts, [runs[str(s)]["refined_hole_mae"][str(n)] for s in counts], "o-", ms=3, label=name)
+        if mark is not None:
+            ax.plot([mark[1]], [record["runs"][mark[0]][str(mark[1])]["refined_hole_mae"][str(n)]], "o", ms=11,
+                    mfc="none", mec="k", label=f"{mark[0]}, {mark[1]} steps")
+        ax.axhspan(paper[str(n)], paper[str(n)] * 1.02, color="0.85", zorder=0, label="paper budget + 2 %")
+        ax.set_xscale("log")
+        ax.set_title(f"({n}) {pattern(n).key}", fontsize=9)
+        ax.set_ylabel("hole MAE after refinement (0–255)" if n in (1, 4) else "")
+    for ax in axes[1]:
+        ax.set_xlabel("Adam steps per stage (inpainting = refinement)")
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle(f"Quality against steps on {record['settings']['faces']}, {record['settings']['faces_per_pattern']} "
+                 "per pattern: the whole of Fig. 8", fontsize=10)
+    fig.tight_layout()
+    return fig
+

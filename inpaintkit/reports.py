@@ -25,7 +25,7 @@ from .storage import atomic_write_text
 
 __all__ = ["BASELINES", "BEFORE_THE_KEY", "DELTA_FORMATS", "NOTE_KEYS", "RUN_KEYS", "SCHEMA", "PAPER_TABLE1",
            "PAPER_TABLE2", "README_END", "README_START", "STAGES", "baseline_maes", "baselines_markdown",
-           "batch_files", "block_markers", "bootstrap_ci", "budget_price_markdown", "by_pattern", "check_record_target", "collect",
+           "batch_files", "block_markers", "bootstrap_ci", "budget_price", "budget_price_markdown", "by_pattern", "check_record_target", "collect",
            "consistency_markdown", "deltas_markdown", "effect_size_summary", "effect_sizes", "findings_markdown",
            "hole_only_ratio", "interval_cell", "load_results", "paste_block", "paste_summary", "baselines_match",
            "read_baselines", "read_batch", "read_block", "read_settings", "record_block", "refinement_changes",
@@ -581,14 +581,14 @@ README_START = "<!-- results:start: copied from results/eval/summary.md -->"
 README_END = "<!-- results:end -->"
 
 
-def budget_price_markdown(rows, other_rows, settings: dict, other_settings: dict) -> str:
+def budget_price(rows, other_rows) -> dict[int, dict[str, tuple[float, float]]]:
     """What a cheaper budget costs, face by face: the same faces, holes and starting z run at two
-    budgets (``rows`` the reference, ``other_rows`` the cheaper one); per pattern the hole and the
-    whole-image MAE after refinement under each, their relative change, and the compute per face.
-    A face of ``other_rows`` that the reference lacks (or holds under another file) is an error."""
+    budgets (``rows`` the reference, ``other_rows`` the cheaper one). Per pattern of ``other_rows``,
+    the mean hole (``"missing"``) and whole-image (``"image"``) MAE after refinement under each,
+    as (reference, cheaper), and the faces compared (``"n"``). A face of ``other_rows`` that the
+    reference lacks (or holds under another file) is an error."""
     reference = {(int(r["pattern"]), int(r["index"])): r for r in rows}
-    lines = ["| pattern | n | hole MAE: reference → cheaper | change | whole-image MAE: reference → cheaper | change |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    price = {}
     for which, sub in by_pattern(other_rows).items():
         pairs = []
         for row in sub:
@@ -597,12 +597,23 @@ def budget_price_markdown(rows, other_rows, settings: dict, other_settings: dict
                 raise InputError(f"face {row['index']} of pattern {which} ({row['file']}) is not in the reference "
                                  "run: the two runs do not cover the same faces")
             pairs.append((match, row))
+        price[which] = {region: (float(np.mean([a[f"after_{region}_MAE"] for a, _ in pairs])),
+                                 float(np.mean([b[f"after_{region}_MAE"] for _, b in pairs])))
+                        for region in ("missing", "image")}
+        price[which]["n"] = len(pairs)
+    return price
+
+
+def budget_price_markdown(rows, other_rows, settings: dict, other_settings: dict) -> str:
+    """:func:`budget_price` as a table: per pattern the hole and the whole-image MAE after refinement
+    at the reference and the cheaper budget, and their relative change."""
+    lines = ["| pattern | n | hole MAE: reference → cheaper | change | whole-image MAE: reference → cheaper | change |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for which, cost in budget_price(rows, other_rows).items():
         cells = []
         for region in ("missing", "image"):
-            before = float(np.mean([a[f"after_{region}_MAE"] for a, _ in pairs]))
-            after = float(np.mean([b[f"after_{region}_MAE"] for _, b in pairs]))
-            cells += [f"{before:.2f} → {after:.2f}", f"{relative_change((before, after)):+.1f} %"]
-        lines.append(f"| ({which}) {pattern(which).key} | {len(pairs)} | " + " | ".join(cells) + " |")
+            cells += [f"{cost[region][0]:.2f} → {cost[region][1]:.2f}", f"{relative_change(cost[region]):+.1f} %"]
+        lines.append(f"| ({which}) {pattern(which).key} | {cost['n']} | " + " | ".join(cells) + " |")
 
     def budget(s: dict) -> str:
         return f"{s['steps']} + {s['refine_steps']} steps at Adam step {s.get('learning_rate', 0.003):g}"

@@ -71,3 +71,23 @@ def faces():
     import numpy as np
 
     return np.random.default_rng(0).uniform(-1, 1, (4, 64, 64, 3)).astype(np.float32)
+
+
+@pytest.fixture
+def small_celeba(tmp_path) -> Path:
+    """A CelebA-like folder without CelebA: four PNGs with validation ids and four with test ids
+    (178×218, random pixels, no partition file), so the tests that need a data folder run anywhere."""
+    import numpy as np
+    from skimage import io
+
+    from inpaintkit import data
+
+    folder = tmp_path / "celeba" / data.IMAGE_FOLDER
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(5)
+    for first in (162771, 182638):  # CelebA's first validation id, then its first test id
+        for number in range(first, first + 4):
+            io.imsave(folder / f"{number:06d}.png", rng.integers(0, 256, (218, 178, 3), dtype=np.uint8),
+                      check_contrast=False)
+    return tmp_path / "celeba"
+

@@ -98,8 +98,27 @@ def test_inpainting_benchmark_records_its_figures(tmp_path, capsys):
     assert block.strip() in capsys.readouterr().out
 
 
+def test_budgets_benchmark_times_a_click_at_both_budgets_and_records_it(tmp_path, capsys, monkeypatch):
+    import dataclasses
+
+    from inpaintkit import config
+
+    script = bench("bench_budgets")
+    small = {"lab": dataclasses.replace(config.Budget.lab(), inpaint_steps=3, refine_steps=3),
+             "paper": dataclasses.replace(config.Budget.paper(), inpaint_steps=5, refine_steps=5)}
+    monkeypatch.setattr(script.config, "budget", lambda name: small[name])
+    readme = readme_with_blocks(tmp_path, "bench_budgets")
+    lines = script.main(["--repeat", "1", "--record", str(readme)])
+    block = block_of(readme.read_text(), "bench_budgets")
+    assert block.startswith("\none face, centre hole, best of 1 interleaved runs")
+    assert "lab budget (3 + 3 steps at 0.01)" in block and "paper budget (5 + 5 steps at 0.003)" in block
+    assert re.search(r"- (PASS|FAIL): a click at the lab budget takes [\d.]+ s \(target ≤ 15 s\)", block)
+    assert block.strip() == "\n".join(lines) and block.strip() in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("name, header", [("bench_inpainting", r"batch \d+, width \d+, \d+ steps"),
-                                          ("bench_data_cache", r"\d+ \w+ faces, \d+ MiB")])
+                                          ("bench_data_cache", r"\d+ \w+ faces, \d+ MiB"),
+                                          ("bench_budgets", r"one face, centre hole, best of \d+")])
 def test_the_readme_figures_of_the_other_benchmarks_come_from_their_scripts(name, header):
     block = block_of((ROOT / "docs" / "benchmarks.md").read_text(), name)
     assert re.match(rf"\n{header}", block) and ("- PASS:" in block or "- FAIL:" in block)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from inpaintkit import weights_io
 from inpaintkit.cli import main
 
@@ -22,7 +24,9 @@ def test_committed_figures_were_drawn_by_the_shipped_weights():
     """Fails once new weights ship until `python -m inpaintkit figures` and `make run` redraw them."""
     figures = Path(__file__).resolve().parents[1] / "figures"
     drawn_by = json.loads((figures / "weights.json").read_text())
-    without_g = {"patterns.png", "table1_mae_change.png", "table1_psnr_change.png", "lr_comparison.png"}
+    # plots of numbers; steps_curve.png's record names its weights (tests/test_budget_curve.py)
+    without_g = {"patterns.png", "table1_mae_change.png", "table1_psnr_change.png", "lr_comparison.png",
+                 "steps_curve.png"}
     assert set(drawn_by) == {p.name for p in figures.glob("*.png")} - without_g
     shipped = weights_io.weights_fingerprint(*weights_io.load_pretrained())
     stale = sorted(name for name, weights in drawn_by.items() if weights != shipped)
@@ -63,3 +67,22 @@ def test_figures_names_an_unknown_part(tmp_path, capsys):
 def test_report_only_needs_a_run_and_names_the_folder(tmp_path, capsys, celeba_root):
     code = main(["evaluate", "--data", str(celeba_root), "--n", "2", "--report-only", "--out", str(tmp_path)])
     assert code == 2 and "holds no evaluation run" in capsys.readouterr().err
+
+
+def test_the_gallery_record_reads_back_and_its_changes_are_counted_per_pattern(tmp_path):
+    from inpaintkit import figures
+    from inpaintkit.errors import InputError
+
+    record = {"steps": 2, "seed": 0, "faces": 3, "patterns": {"5": {
+        "picks": {"best": "a", "median": "b", "worst": "c"},
+        "hole_mae": {"a": 10.0, "b": 12.0, "c": 30.0},
+        "hole_mae_before_refinement": {"a": 11.0, "b": 12.0, "c": 25.0},
+        "image_mae": {"a": 2.0, "b": 3.0, "c": 6.0}}}}
+    (tmp_path / "gallery.json").write_text(json.dumps(record))
+    loaded = figures.load_gallery(tmp_path / "gallery.json")
+    assert figures.gallery_changes(loaded) == {5: {"before": 12.0, "after": 12.0, "lowered": 1, "faces": 3}}
+    with pytest.raises(InputError, match="no gallery at .*figures --only gallery"):
+        figures.load_gallery(tmp_path / "none.json")
+    (tmp_path / "bad.json").write_text('{"patterns": {}}')
+    with pytest.raises(InputError, match="bad.json is not a gallery record"):
+        figures.load_gallery(tmp_path / "bad.json")

@@ -282,5 +282,6 @@ def test_the_price_of_a_cheaper_budget_pairs_each_face_with_itself():
     assert "1500 + 1500 steps at Adam step 0.003" in text and "300 + 300 steps at Adam step 0.01" in text
     assert "| (1) random_square | 2 | 25.00 → 25.50 | +2.0 % | 6.00 → 6.20 | +3.3 % |" in text
     assert "(6)" not in text  # only the patterns both runs hold
+    assert reports.budget_price(paper, lab) == {1: {"missing": (25.0, 25.5), "image": (6.0, 6.2), "n": 2}}
     with pytest.raises(InputError, match="not in the reference run"):
         reports.budget_price_markdown(paper, _rows(1, ["c.jpg"], [1.0], [1.0]), settings, settings)

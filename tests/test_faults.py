@@ -232,20 +232,6 @@ def test_cli_bugs_keep_their_traceback_and_user_errors_get_one_line(monkeypatch,
     assert capsys.readouterr().err == "inpaintkit demo: error: y must lie in [-1, 1]\n"
 
 
-@pytest.fixture
-def small_celeba(tmp_path):
-    """A CelebA-like folder of four validation-id PNGs (178×218, random pixels): no CelebA needed."""
-    from skimage import io
-
-    folder = tmp_path / "celeba" / data.IMAGE_FOLDER
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(5)
-    for number in range(162771, 162775):  # CelebA's validation ids (no partition file here)
-        io.imsave(folder / f"{number:06d}.png", rng.integers(0, 256, (218, 178, 3), dtype=np.uint8),
-                  check_contrast=False)
-    return tmp_path / "celeba"
-
-
 def test_the_demo_on_celeba_never_writes_into_the_committed_figures(small_celeba, tmp_path, monkeypatch):
     """With INPAINTKIT_DATA set, `make run` shows CelebA faces: they go to the git-ignored figures/celeba/."""
     monkeypatch.setenv("INPAINTKIT_DATA", str(small_celeba))

@@ -180,22 +180,6 @@ def test_cli_refuses_a_training_partition_in_any_case_before_writing(tmp_path, c
 
 # ----------------------------------------------------------------------------- --report-only
 @pytest.fixture
-def small_celeba(tmp_path):
-    from skimage import io
-
-    folder = tmp_path / "celeba" / data.IMAGE_FOLDER
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(5)
-    for number in range(162771, 162775):  # validation ids
-        io.imsave(folder / f"{number:06d}.png", rng.integers(0, 256, (218, 178, 3), dtype=np.uint8),
-                  check_contrast=False)
-    for number in range(182638, 182642):  # test ids
-        io.imsave(folder / f"{number:06d}.png", rng.integers(0, 256, (218, 178, 3), dtype=np.uint8),
-                  check_contrast=False)
-    return tmp_path / "celeba"
-
-
-@pytest.fixture
 def cli_run(small_celeba, tmp_path, monkeypatch):
     monkeypatch.delenv("INPAINTKIT_DATA", raising=False)
     out = tmp_path / "cli"

@@ -81,3 +81,38 @@ def test_the_docs_state_the_fit_on_the_built_in_faces_as_measured():
     rows = {"200": {"trained": 736.1, "untrained": 2707.7}, "500": {"trained": 492.8, "untrained": 2706.9}}
     sentence = measure.builtin_sentence({"faces": {"all 36 built-in faces": rows}})
     assert "MSE 736 against 2,708 for an untrained G (200 steps, all 36; 493 against 2,707 at 500" in sentence
+
+
+def test_measure_budgets_records_resumes_and_writes_its_blocks(small_celeba, tmp_path, monkeypatch, capsys):
+    """The quality-against-steps tool on two tiny schedules: every (schedule, steps) is recorded, a
+    rerun measures nothing again, and the docs table and README summary come from the record."""
+    import dataclasses
+
+    from inpaintkit import config, data
+    from inpaintkit.inpainting import Geometric
+
+    tool = load_repo_module("tools", "measure_budgets")
+    monkeypatch.setattr(data, "EVALUATION_FACES", 2)  # four validation faces here: two left for tuning
+    monkeypatch.setattr(tool, "RESULTS", tmp_path / "steps_curve.json")
+    monkeypatch.setattr(tool, "FIGURE", tmp_path / "steps_curve.png")
+    monkeypatch.setattr("inpaintkit.budget_curve.PAPER", ("constant 0.003 (paper)", 4))  # the reference
+    tiny_lab = dataclasses.replace(config.Budget.lab(), inpaint_steps=2, refine_steps=2, learning_rate=0.01)
+    monkeypatch.setattr(config.Budget, "lab", staticmethod(lambda: tiny_lab))
+    monkeypatch.setattr(tool, "SCHEDULES", {"constant 0.003 (paper)": (0.003, (2, 4)), "constant 0.01": (0.01, (2,)),
+                                            "0.03 → 0.003 geometric": (Geometric(0.03, 0.003), (2,))})
+    docs, readme = tmp_path / "budgets.md", tmp_path / "README.md"
+    docs.write_text("<!-- steps_curve:start -->\nold\n<!-- steps_curve:end -->\n")
+    readme.write_text("<!-- lab_budget:start -->\nold\n<!-- lab_budget:end -->\n")
+    argv = ["measure_budgets", "--data", str(small_celeba), "--faces", "2", "--record", str(docs), "--readme", str(readme)]
+    monkeypatch.setattr("sys.argv", argv)
+    tool.main()
+    record = json.loads((tmp_path / "steps_curve.json").read_text())
+    assert {n: sorted(r) for n, r in record["runs"].items()} == {
+        "constant 0.003 (paper)": ["2", "4"], "constant 0.01": ["2"], "0.03 → 0.003 geometric": ["2"]}
+    assert record["settings"]["faces_per_pattern"] == 2 and (tmp_path / "steps_curve.png").stat().st_size > 0
+    assert "| constant 0.01 | 2 |" in block_of(docs.read_text(), "steps_curve")
+    assert "the lab budget (2 + 2 steps at 0.01" in block_of(readme.read_text(), "lab_budget")
+    capsys.readouterr()
+    monkeypatch.setattr(tool, "finish", lambda *a, **k: pytest.fail("a recorded run was measured again"))
+    tool.main()
+    assert "steps: hole MAE after refinement" not in capsys.readouterr().out

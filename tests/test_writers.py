@@ -237,19 +237,6 @@ def test_a_readme_without_markers_is_refused_before_the_run(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.fixture
-def small_celeba(tmp_path):
-    from skimage import io
-
-    folder = tmp_path / "celeba" / data.IMAGE_FOLDER
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(5)
-    for number in range(162771, 162774):
-        io.imsave(folder / f"{number:06d}.png", rng.integers(0, 256, (218, 178, 3), dtype=np.uint8),
-                  check_contrast=False)
-    return tmp_path / "celeba"
-
-
 @pytest.mark.parametrize("cache", ["a file", "under a file"])
 def test_a_cache_that_cannot_be_written_is_skipped_with_a_warning(small_celeba, tmp_path, monkeypatch, cache):
     blocker = tmp_path / "blocker"
@@ -257,7 +244,7 @@ def test_a_cache_that_cannot_be_written_is_skipped_with_a_warning(small_celeba, 
     monkeypatch.setenv("INPAINTKIT_CACHE", str(blocker if cache == "a file" else blocker / "cache"))
     with pytest.warns(UserWarning, match="the decoded faces are not cached"):
         faces = data.load_celeba(small_celeba, "validation", progress=False)
-    assert faces.shape == (3, 64, 64, 3)
+    assert faces.shape == (4, 64, 64, 3)
     assert blocker.read_text() == "not a folder"
 
 

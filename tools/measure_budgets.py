@@ -1,6 +1,6 @@
 """Quality against steps: how many Adam steps on z the whole pipeline needs (issue 39).
 
-    python tools/measure_budgets.py [--faces 12] [--data $INPAINTKIT_DATA]
+    python tools/measure_budgets.py [--faces 12] [--data $INPAINTKIT_DATA] [--record docs/budgets.md] [--readme README.md]
 
 On tuning faces (validation 100 onward, never reported by the evaluation), every hole pattern,
 the whole of Fig. 8 (inpaint → blend → refine → blend, the same number s of steps in both
@@ -22,10 +22,11 @@ import json
 import time
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-from inpaintkit import config
+from inpaintkit import config, plotting
+from inpaintkit.budget_curve import budget_summary, cheapest_within, curve_markdown, schedule_name
+from inpaintkit.config import Budget
 from inpaintkit.blending import poisson_blend
 from inpaintkit.data import tuning_faces
 from inpaintkit.evaluation import initial_z, masks_for
@@ -41,13 +42,12 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "results" / "steps_curve.json"
 FIGURE = ROOT / "figures" / "steps_curve.png"
 # name → (schedule, the step counts s per stage); the paper's is the reference at 1500.
-SCHEDULES = {
-    "constant 0.003 (paper)": (0.003, (100, 200, 300, 600, 1500)),
-    "constant 0.01": (0.01, (50, 100, 200, 300)),
-    "constant 0.03": (0.03, (50, 100, 200, 300)),
-    "0.03 → 0.003 geometric": (Geometric(0.03, 0.003), (100, 200, 300)),
-}
-PAPER = ("constant 0.003 (paper)", 1500)
+SCHEDULES = {schedule_name(rate): (rate, counts) for rate, counts in (
+    (0.003, (100, 200, 300, 600, 1500)),  # the paper's step; PAPER (1500) is the reference
+    (0.01, (50, 100, 200, 300)),
+    (0.03, (50, 100, 200, 300)),
+    (Geometric(0.03, 0.003), (100, 200, 300)),
+)}
 
 
 def batch(data, faces_per_pattern: int, seed: int):
@@ -108,65 +108,21 @@ def measure(args) -> dict:
             done[str(s)]["seconds"] = round(time.perf_counter() - started, 1)
             atomic_write_text(RESULTS, json.dumps(record, indent=1) + "\n")
             print(f"{name}, {s} + {s} steps: hole MAE after refinement "
-                  + ", ".join(f"({k}) {v:.2f}" for k, v in done[str(s)]["refined_hole_mae"].items()))
-        print(f"  {name}: {time.perf_counter() - began:.0f} s")
+                  + ", ".join(f"({k}) {v:.2f}" for k, v in done[str(s)]["refined_hole_mae"].items()), flush=True)
+        print(f"  {name}: {time.perf_counter() - began:.0f} s", flush=True)
     return record
 
 
-def cheapest_within(record: dict, tolerance: float = 0.02, limit: int = 300) -> list[tuple]:
-    """(max relative gap over patterns, name, s) of every budget with s ≤ ``limit`` whose hole MAE
-    after refinement is within ``tolerance`` of the paper budget's on every pattern; nearest first."""
-    paper = record["runs"][PAPER[0]][str(PAPER[1])]["refined_hole_mae"]
-    rows = []
-    for name, runs in record["runs"].items():
-        for s, values in runs.items():
-            if int(s) <= limit:
-                gap = max(values["refined_hole_mae"][n] / paper[n] - 1 for n in paper)
-                rows.append((gap, name, int(s)))
-    return sorted(rows, key=lambda row: (row[0] > tolerance, row[2], row[0]))
-
-
-def curve_markdown(record: dict) -> str:
-    """The measurement as a table: per schedule and step count, the hole MAE after refinement per
-    pattern against the paper budget's (relative change), and the mean whole-image MAE."""
-    paper = record["runs"][PAPER[0]][str(PAPER[1])]
-    heads = " | ".join(f"({n})" for n in PATTERNS)
-    lines = [f"Hole MAE after refinement (0–255) on {record['settings']['faces']}, {record['settings']['faces_per_pattern']} "
-             f"per pattern, against the paper budget ({PAPER[1]} + {PAPER[1]} steps at 0.003); whole-image MAE after "
-             "refinement, mean over the patterns:", "",
-             f"| schedule | steps per stage | {heads} | worst | whole image |", "| --- | --- |" + " --- |" * (len(PATTERNS) + 2)]
-    for name, runs in record["runs"].items():
-        for s in sorted(runs, key=int):
-            hole = runs[s]["refined_hole_mae"]
-            if (name, int(s)) == PAPER:
-                cells = [f"{hole[str(n)]:.2f}" for n in PATTERNS] + ["–"]
-            else:
-                gaps = [hole[str(n)] / paper["refined_hole_mae"][str(n)] - 1 for n in PATTERNS]
-                cells = [f"{100 * g:+.1f} %" for g in gaps] + [f"{100 * max(gaps):+.1f} %"]
-            whole = np.mean(list(runs[s]["refined_image_mae"].values()))
-            lines.append(f"| {name} | {s} | " + " | ".join(cells) + f" | {whole:.2f} |")
-    return "\n".join(lines) + "\n"
-
-
 def figure(record: dict) -> None:
-    fig, axes = plt.subplots(2, 3, figsize=(11, 6), sharex=True)
-    paper = record["runs"][PAPER[0]][str(PAPER[1])]
-    for ax, n in zip(axes.flat, PATTERNS):
-        for name, runs in record["runs"].items():
-            counts = sorted(int(s) for s in runs)
-            ax.plot(counts, [runs[str(s)]["refined_hole_mae"][str(n)] for s in counts], "o-", ms=3, label=name)
-        level = paper["refined_hole_mae"][str(n)]
-        ax.axhspan(level, level * 1.02, color="0.85", zorder=0, label="paper budget + 2 %")
-        ax.set_xscale("log")
-        ax.set_title(f"({n}) {pattern(n).key}", fontsize=9)
-        ax.set_ylabel("hole MAE after refinement" if n in (1, 4) else "")
-    for ax in axes[1]:
-        ax.set_xlabel("Adam steps per stage (inpainting = refinement)")
-    axes[0, 0].legend(fontsize=7)
-    fig.suptitle(f"Quality against steps on {record['settings']['faces']}: the whole of Fig. 8", fontsize=10)
-    fig.tight_layout()
+    fig = plotting.plot_steps_curve(record, mark=(schedule_name(Budget.lab().learning_rate), Budget.lab().inpaint_steps)
+                                    if _measured_lab(record) else None)
     with atomic_path(FIGURE) as tmp:
         fig.savefig(tmp, dpi=110, bbox_inches="tight")
+
+
+def _measured_lab(record: dict) -> bool:
+    lab = Budget.lab()
+    return str(lab.inpaint_steps) in record["runs"].get(schedule_name(lab.learning_rate), {})
 
 
 def main() -> None:
@@ -176,9 +132,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--record", type=Path, default=None, metavar="FILE",
                         help="also write the table between this file's steps_curve markers")
+    parser.add_argument("--readme", type=Path, default=None, metavar="FILE",
+                        help="also write the lab budget's summary between this file's lab_budget markers")
     args = parser.parse_args()
     if args.record:
         check_record_target(args.record, "steps_curve")
+    if args.readme:
+        check_record_target(args.readme, "lab_budget")
     if not args.data:
         raise SystemExit(f"measure_budgets: no CelebA folder: pass --data or set {config.ENV_DATA}")
     config.seed_everything(args.seed)
@@ -187,6 +147,10 @@ def main() -> None:
     print(curve_markdown(record))
     if args.record:
         record_block(args.record, "steps_curve", curve_markdown(record))
+    if _measured_lab(record):
+        print(budget_summary(record, Budget.lab()))
+        if args.readme:
+            record_block(args.readme, "lab_budget", budget_summary(record, Budget.lab()))
     for gap, name, s in cheapest_within(record)[:5]:
         print(f"{name}, {s} + {s} steps: worst pattern {100 * gap:+.1f} % against the paper budget's hole MAE")
 

@@ -1,0 +1,126 @@
+"""inpaintkit.budget_curve: reading the quality-against-steps record behind the lab budget."""
+from __future__ import annotations
+
+import json
+
+import matplotlib.pyplot as plt
+import pytest
+
+from inpaintkit import budget_curve, plotting
+from inpaintkit.budget_curve import PAPER, cheapest_within, curve_markdown, gaps, load_curve, schedule_name
+from inpaintkit.errors import InputError
+from inpaintkit.inpainting import Geometric
+
+
+def _run(hole: float, whole: float = 5.0) -> dict:
+    """One (schedule, steps) entry with the same value on every pattern but pattern 4, 10 % higher."""
+    per = {str(n): hole * (1.1 if n == 4 else 1.0) for n in range(1, 7)}
+    return {"refined_hole_mae": per, "refined_image_mae": {str(n): whole for n in range(1, 7)}}
+
+
+@pytest.fixture
+def record() -> dict:
+    return {"settings": {"faces": "validation 100–111 (tuning faces)", "faces_per_pattern": 12},
+            "runs": {"constant 0.003 (paper)": {"300": _run(22.0), "1500": _run(20.0)},
+                     "constant 0.01": {"100": _run(20.6), "300": _run(20.2)},
+                     "0.03 → 0.003 geometric": {"200": _run(19.0)}}}
+
+
+def test_schedule_names_are_the_records_keys():
+    assert schedule_name(0.003) == PAPER[0] == "constant 0.003 (paper)" and PAPER[1] == 1500
+    assert schedule_name(0.01) == "constant 0.01"
+    assert schedule_name(Geometric(0.03, 0.003)) == "0.03 → 0.003 geometric"
+
+
+def test_gaps_are_relative_to_the_paper_budget_pattern_by_pattern(record):
+    change = gaps(record, "constant 0.01", 300)
+    assert set(change) == {1, 2, 3, 4, 5, 6}
+    # 20.2 / 20.0 − 1 on every pattern: pattern 4 is 10 % higher in both runs, so its gap is the same
+    assert change[1] == pytest.approx(0.01) and change[4] == pytest.approx(0.01)
+    assert gaps(record, *PAPER) == {n: 0.0 for n in range(1, 7)}
+    with pytest.raises(InputError, match="no run 'constant 0.01' at 200 steps; it has"):
+        gaps(record, "constant 0.01", 200)
+
+
+def test_cheapest_within_puts_the_cheapest_budget_inside_the_tolerance_first(record):
+    rows = cheapest_within(record, tolerance=0.02, limit=300)
+    # inside 2 %: 0.01 at 100 (+3 %) is not, 0.01 at 300 (+1 %) and geometric at 200 (−5 %) are
+    assert [(name, s) for _, name, s in rows[:2]] == [("0.03 → 0.003 geometric", 200), ("constant 0.01", 300)]
+    assert rows[0][0] == pytest.approx(-0.05)
+    assert all(s <= 300 for _, _, s in rows) and ("constant 0.003 (paper)", 1500) not in [(n, s) for _, n, s in rows]
+    outside = [(name, s) for gap, name, s in rows if gap > 0.02]
+    assert outside == [("constant 0.01", 100), ("constant 0.003 (paper)", 300)]
+
+
+def test_curve_markdown_has_one_row_per_run_and_the_paper_budget_in_absolute_numbers(record):
+    text = curve_markdown(record)
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) == 5
+    paper_row = next(r for r in rows if r.startswith("| constant 0.003 (paper) | 1500 |"))
+    assert "| 20.00 | 20.00 | 20.00 | 22.00 |" in paper_row and paper_row.rstrip().endswith("| – | 5.00 |")
+    assert "| constant 0.01 | 300 | +1.0 % |" in text
+    assert "validation 100–111 (tuning faces), 12 per pattern" in text
+
+
+def test_load_curve_names_a_missing_or_incomplete_record(record, tmp_path):
+    with pytest.raises(InputError, match="no quality-against-steps record at .*measure_budgets"):
+        load_curve(tmp_path / "none.json")
+    (tmp_path / "broken.json").write_text("{not json")
+    with pytest.raises(InputError, match="broken.json is not a complete"):
+        load_curve(tmp_path / "broken.json")
+    del record["runs"]["constant 0.003 (paper)"]["1500"]
+    (tmp_path / "partial.json").write_text(json.dumps(record))
+    with pytest.raises(InputError, match="paper budget's run is missing"):
+        load_curve(tmp_path / "partial.json")
+
+
+def test_plot_steps_curve_draws_every_schedule_and_rings_the_marked_budget(record):
+    fig = plotting.plot_steps_curve(record, mark=("constant 0.01", 300))
+    try:
+        first = fig.axes[0]
+        labels = [line.get_label() for line in first.get_lines()]
+        assert labels[:3] == list(record["runs"]) and labels[3] == "constant 0.01, 300 steps"
+        ring = first.get_lines()[3]
+        assert list(ring.get_xdata()) == [300] and list(ring.get_ydata()) == [pytest.approx(20.2)]
+        assert len(fig.axes) == 6 and "(4)" in fig.axes[3].get_title()
+    finally:
+        plt.close(fig)
+
+
+def test_the_committed_record_measured_the_lab_budget_and_the_docs_quote_it():
+    """results/steps_curve.json holds the paper budget's run and the lab budget's; the README's
+    summary and docs/budgets.md's table are what the record says (tools/measure_budgets.py wrote them)."""
+    from pathlib import Path
+
+    from helpers import block_of
+    from inpaintkit.config import Budget
+
+    root = Path(budget_curve.__file__).resolve().parents[1]
+    committed = load_curve(root / "results" / "steps_curve.json")
+    from inpaintkit.weights_io import load_pretrained, weights_fingerprint
+
+    assert committed["settings"]["weights"] == weights_fingerprint(*load_pretrained()), \
+        "results/steps_curve.json was measured with other weights: run tools/measure_budgets.py again"
+    lab = Budget.lab()
+    assert set(gaps(committed, schedule_name(lab.learning_rate), lab.inpaint_steps)) == {1, 2, 3, 4, 5, 6}
+    assert 5 * (lab.inpaint_steps + lab.refine_steps) <= 2 * PAPER[1]  # at most a fifth of the paper's steps
+    assert block_of((root / "README.md").read_text(), "lab_budget") == "\n" + budget_curve.budget_summary(committed, lab)
+    assert block_of((root / "docs" / "budgets.md").read_text(), "steps_curve") == "\n" + curve_markdown(committed)
+    assert (root / "figures" / "steps_curve.png").stat().st_size > 10_000
+
+
+def test_budget_summary_states_the_gap_and_a_cheaper_budget_when_one_is_measured(record):
+    import dataclasses
+
+    from inpaintkit.config import Budget
+
+    lab = Budget.lab()
+    assert (lab.inpaint_steps, lab.learning_rate) == (300, 0.01)  # the fixture's "constant 0.01" at 300
+    text = budget_curve.budget_summary(record, lab)
+    assert "the lab budget (300 + 300 steps at 0.01, 0.20× the paper's steps)" in text
+    assert "+1.0 to +1.0 % against the paper budget's, within 2 % on every pattern" in text
+    assert "the cheapest measured budget within 2 % is 0.03 → 0.003 geometric at 200 + 200 steps (-5.0 % at worst)" in text
+    worse = dataclasses.replace(lab, inpaint_steps=100, refine_steps=100)
+    assert "+3.0 to +3.0 % against the paper budget's, outside 2 %" in budget_curve.budget_summary(record, worse)
+    del record["runs"]["0.03 → 0.003 geometric"], record["runs"]["constant 0.01"]["300"]
+    assert "no measured budget of at most 300 steps per stage is within 2 %" in budget_curve.budget_summary(record, worse)
