@@ -104,7 +104,7 @@ def test_budgets_benchmark_times_a_click_at_both_budgets_and_records_it(tmp_path
     from inpaintkit import config
 
     script = bench("bench_budgets")
-    small = {"lab": dataclasses.replace(config.Budget.lab(), inpaint_steps=3, refine_steps=3),
+    small = {"lab": dataclasses.replace(config.Budget.lab(), inpaint_steps=3, refine_steps=3, learning_rate=0.01),
              "paper": dataclasses.replace(config.Budget.paper(), inpaint_steps=5, refine_steps=5)}
     monkeypatch.setattr(script.config, "budget", lambda name: small[name])
     readme = readme_with_blocks(tmp_path, "bench_budgets")

@@ -114,8 +114,7 @@ def test_budget_summary_states_the_gap_and_a_cheaper_budget_when_one_is_measured
 
     from inpaintkit.config import Budget
 
-    lab = Budget.lab()
-    assert (lab.inpaint_steps, lab.learning_rate) == (300, 0.01)  # the fixture's "constant 0.01" at 300
+    lab = dataclasses.replace(Budget.lab(), inpaint_steps=300, refine_steps=300, learning_rate=0.01)  # the fixture's
     text = budget_curve.budget_summary(record, lab)
     assert "the lab budget (300 + 300 steps at 0.01, 0.20× the paper's steps)" in text
     assert "+1.0 to +1.0 % against the paper budget's, within 2 % on every pattern" in text
