@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .blending import poisson_operator
-from .budget_curve import PAPER
+from . import budget_curve
 from .data import FACE_BOX, ORIGINAL_SIZE
 from .dcgan import layer_shapes
 from .losses import content_weights, near_hole_set  # noqa: F401  (near_hole_set: notebook 00 calls plotting.near_hole_set)
@@ -347,12 +347,13 @@ def show_normal_equations(known, kind: str = "paper"):
     return fig, bandwidth
 
 
-def plot_steps_curve(record: dict, mark: tuple[str, int] | None = None):
+def plot_steps_curve(record: dict, mark: tuple[str, int] | None = None, mark_label: str | None = None):
     """Quality against steps (``tools/measure_budgets.py``'s record): per pattern, the hole MAE after
     the whole of Fig. 8 against the Adam steps per stage, one line per step-size schedule, with a
     band from the paper budget's level to 2 % above it; ``mark`` = (schedule, steps) rings one budget
-    (e.g. the lab budget). Returns the figure."""
-    paper = record["runs"][PAPER[0]][str(PAPER[1])]["refined_hole_mae"]
+    (e.g. the lab budget), named ``mark_label`` in the legend. Returns the figure."""
+    reference, steps = budget_curve.PAPER
+    paper = record["runs"][reference][str(steps)]["refined_hole_mae"]
     fig, axes = plt.subplots(2, 3, figsize=(11, 6), sharex=True)
     for ax, n in zip(axes.flat, (1, 2, 3, 4, 5, 6)):
         for name, runs in record["runs"].items():
@@ -360,7 +361,7 @@ def plot_steps_curve(record: dict, mark: tuple[str, int] | None = None):
             ax.plot(counts, [runs[str(s)]["refined_hole_mae"][str(n)] for s in counts], "o-", ms=3, label=name)
         if mark is not None:
             ax.plot([mark[1]], [record["runs"][mark[0]][str(mark[1])]["refined_hole_mae"][str(n)]], "o", ms=11,
-                    mfc="none", mec="k", label=f"{mark[0]}, {mark[1]} steps")
+                    mfc="none", mec="k", label=mark_label or f"{mark[0]}, {mark[1]} steps")
         ax.axhspan(paper[str(n)], paper[str(n)] * 1.02, color="0.85", zorder=0, label="paper budget + 2 %")
         ax.set_xscale("log")
         ax.set_title(f"({n}) {pattern(n).key}", fontsize=9)

@@ -638,8 +638,11 @@ def summary_markdown(rows, settings: dict, seconds: float, baselines: dict | Non
     if cheaper is not None:
         other_rows, other_settings, other_seconds = cheaper
         name = other_settings.get("budget") or f"{other_settings['steps']} + {other_settings['refine_steps']} steps"
-        text += (f"\n**The price of the {name} budget** ({other_seconds / 3600:.1f} h of compute against "
-                 f"{seconds / 3600:.1f} h):\n\n{budget_price_markdown(rows, other_rows, settings, other_settings)}")
+        extra = (", which also ran Table 2's 3000-step inpainting" if settings.get("table2", True)
+                 and not other_settings.get("table2", True) else "")
+        text += (f"\n**The price of the {name} budget** ({other_seconds / 60:.0f} min of compute against "
+                 f"{seconds / 60:.0f} min for the run above{extra}):\n\n"
+                 f"{budget_price_markdown(rows, other_rows, settings, other_settings)}")
     return text
 
 

@@ -116,10 +116,13 @@ def test_budget_summary_states_the_gap_and_a_cheaper_budget_when_one_is_measured
 
     lab = dataclasses.replace(Budget.lab(), inpaint_steps=300, refine_steps=300, learning_rate=0.01)  # the fixture's
     text = budget_curve.budget_summary(record, lab)
-    assert "the lab budget (300 + 300 steps at 0.01, 0.20× the paper's steps)" in text
-    assert "+1.0 to +1.0 % against the paper budget's, within 2 % on every pattern" in text
-    assert "the cheapest measured budget within 2 % is 0.03 → 0.003 geometric at 200 + 200 steps (-5.0 % at worst)" in text
+    assert "the lab budget (300 + 300 steps at Adam step 0.01, 0.20× the paper's steps)" in text
+    assert "from +1.0 to +1.0 % of the paper budget's (1500 + 1500 at 0.003), within 2 % on every pattern" in text
+    assert "whole-image MAE 5.00 against 5.00" in text
+    assert "The paper's step stopped at 300 steps is up to +10.0 % off" in text
+    assert "The cheapest measured budget within 2 % is 0.03 → 0.003 geometric at 200 + 200 steps (-5.0 % at worst)" in text
     worse = dataclasses.replace(lab, inpaint_steps=100, refine_steps=100)
-    assert "+3.0 to +3.0 % against the paper budget's, outside 2 %" in budget_curve.budget_summary(record, worse)
+    assert "from +3.0 to +3.0 % of the paper budget's (1500 + 1500 at 0.003), outside 2 %" in \
+        budget_curve.budget_summary(record, worse)
     del record["runs"]["0.03 → 0.003 geometric"], record["runs"]["constant 0.01"]["300"]
-    assert "no measured budget of at most 300 steps per stage is within 2 %" in budget_curve.budget_summary(record, worse)
+    assert "No measured budget of at most 300 steps per stage is within 2 %" in budget_curve.budget_summary(record, worse)

@@ -273,3 +273,20 @@ def test_a_cli_resume_with_other_data_is_refused_naming_the_faces(cli_run, small
                  "--steps", "1", "--batch-size", "2", "--no-table2", "--out", str(cli_run)])
     err = capsys.readouterr().err
     assert code == 2 and "partition: 'validation' → 'test'" in err
+
+
+def test_report_only_beside_a_cheaper_run_of_the_same_faces_writes_its_price(cli_run, small_celeba, tmp_path):
+    cheaper = tmp_path / "cheaper"
+    assert main(["evaluate", "--data", str(small_celeba), "--n", "3", "--patterns", "6", "--budget", "lab", "--steps",
+                 "1", "--batch-size", "3", "--no-table2", "--out", str(cheaper)]) == 0
+    assert main(["evaluate", "--report-only", "--out", str(cli_run), "--beside", str(cheaper)]) == 0
+    summary = (cli_run / "summary.md").read_text()
+    assert "**The price of the lab budget** (" in summary and "min for the run above):" in summary
+    assert "(1 + 1 steps at Adam step 0.003) and a cheaper one (1 + 1 steps at Adam step 0.03)" in summary
+    assert "| (6) random_70 | 3 |" in summary.split("The price of")[1]
+    # A run of other faces is refused, naming the face, and the summary is left as it was.
+    other = tmp_path / "other"
+    assert main(["evaluate", "--data", str(small_celeba), "--partition", "test", "--n", "3", "--patterns", "6",
+                 "--steps", "1", "--batch-size", "3", "--no-table2", "--out", str(other)]) == 0
+    assert main(["evaluate", "--report-only", "--out", str(cli_run), "--beside", str(other)]) == 2
+    assert (cli_run / "summary.md").read_text() == summary

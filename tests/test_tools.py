@@ -111,7 +111,7 @@ def test_measure_budgets_records_resumes_and_writes_its_blocks(small_celeba, tmp
         "constant 0.003 (paper)": ["2", "4"], "constant 0.01": ["2"], "0.03 → 0.003 geometric": ["2"]}
     assert record["settings"]["faces_per_pattern"] == 2 and (tmp_path / "steps_curve.png").stat().st_size > 0
     assert "| constant 0.01 | 2 |" in block_of(docs.read_text(), "steps_curve")
-    assert "the lab budget (2 + 2 steps at 0.01" in block_of(readme.read_text(), "lab_budget")
+    assert "the lab budget (2 + 2 steps at Adam step 0.01" in block_of(readme.read_text(), "lab_budget")
     capsys.readouterr()
     monkeypatch.setattr(tool, "finish", lambda *a, **k: pytest.fail("a recorded run was measured again"))
     tool.main()

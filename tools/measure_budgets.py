@@ -114,8 +114,9 @@ def measure(args) -> dict:
 
 
 def figure(record: dict) -> None:
-    fig = plotting.plot_steps_curve(record, mark=(schedule_name(Budget.lab().learning_rate), Budget.lab().inpaint_steps)
-                                    if _measured_lab(record) else None)
+    lab = Budget.lab()
+    mark = (schedule_name(lab.learning_rate), lab.inpaint_steps) if _measured_lab(record) else None
+    fig = plotting.plot_steps_curve(record, mark=mark, mark_label=f"the lab budget ({lab.inpaint_steps} steps)")
     with atomic_path(FIGURE) as tmp:
         fig.savefig(tmp, dpi=110, bbox_inches="tight")
 
