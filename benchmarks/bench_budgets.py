@@ -49,13 +49,22 @@ def evaluated_ratio(paper_run: Path, lab_run: Path) -> str:
     paper = {(r["pattern"], r["index"]): r["after_missing_MAE"] for r in collect(paper_run)["rows"]}
     lab = {(r["pattern"], r["index"]): r["after_missing_MAE"] for r in collect(lab_run)["rows"]}
     shared = sorted(set(paper) & set(lab))
+    if not shared:
+        return "the committed runs at the two budgets share no face to compare"
     ratio = np.mean([lab[k] for k in shared]) / np.mean([paper[k] for k in shared])
     return f"hole MAE after refinement, lab / paper, over {len(shared)} evaluated faces: {ratio:.3f}"
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main(argv=None) -> list[str]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=_positive, default=2, help="timed runs of each budget (at least 1)")
     parser.add_argument("--record", type=Path, default=None, metavar="FILE",
                         help="also write the figures between this file's bench_budgets markers")
     args = parser.parse_args(argv)

@@ -220,11 +220,17 @@ def load_gallery(path: str | Path) -> dict:
     """The gallery's numbers (``gallery.json``, written by ``figures --only gallery``); a missing or
     unreadable file is refused, naming it."""
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a gallery record (figures/gallery.json)")
     try:
-        record = json.loads(path.read_text())
-        record["patterns"], record["steps"], record["faces"]
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(record["patterns"], dict) or not record["patterns"]:
+            raise TypeError("no patterns")
+        record["steps"], record["faces"]
     except FileNotFoundError:
         raise InputError(f"no gallery at {path}: run `python -m inpaintkit figures --only gallery`") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read {path}: {error}") from None
     except (json.JSONDecodeError, KeyError, TypeError) as error:
         raise InputError(f"{path} is not a gallery record ({error}); run `python -m inpaintkit figures "
                          "--only gallery` again") from None
@@ -236,7 +242,15 @@ def gallery_changes(record: dict) -> dict[int, dict[str, float]]:
     refinement, and on how many of them refinement lowered it (the honest version of Fig. 6's claim)."""
     out = {}
     for which, numbers in record["patterns"].items():
-        before, after = numbers["hole_mae_before_refinement"], numbers["hole_mae"]
+        if not (str(which).isdigit() and isinstance(numbers, dict)):
+            raise InputError(f"the gallery's patterns are keyed by number with their numbers, got {which!r}")
+        before, after = numbers.get("hole_mae_before_refinement"), numbers.get("hole_mae")
+        if not isinstance(before, dict) or not isinstance(after, dict) or not after or set(before) != set(after):
+            raise InputError(f"the gallery's pattern {which} must hold the same faces before and after refinement, "
+                             f"at least one: got {sorted(before or [])} and {sorted(after or [])}")
+        values = [*before.values(), *after.values()]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in values):
+            raise InputError(f"the gallery's pattern {which} holds a hole MAE that is not a finite number")
         out[int(which)] = {"before": float(np.median(list(before.values()))),
                            "after": float(np.median(list(after.values()))),
                            "lowered": sum(after[face] < before[face] for face in after), "faces": len(after)}

@@ -8,6 +8,7 @@ import numpy as np
 from .blending import poisson_operator
 from . import budget_curve
 from .data import FACE_BOX, ORIGINAL_SIZE
+from .errors import InputError
 from .dcgan import layer_shapes
 from .losses import content_weights, near_hole_set  # noqa: F401  (near_hole_set: notebook 00 calls plotting.near_hole_set)
 from .masks import pattern
@@ -353,7 +354,11 @@ def plot_steps_curve(record: dict, mark: tuple[str, int] | None = None, mark_lab
     band from the paper budget's level to 2 % above it; ``mark`` = (schedule, steps) rings one budget
     (e.g. the lab budget), named ``mark_label`` in the legend. Returns the figure."""
     reference, steps = budget_curve.PAPER
-    paper = record["runs"][reference][str(steps)]["refined_hole_mae"]
+    paper = budget_curve.check_curve(record)[reference][str(steps)]["refined_hole_mae"]
+    if mark is not None:  # checked before a figure opens: a wrong mark leaves none behind
+        if not (isinstance(mark, tuple) and len(mark) == 2 and isinstance(mark[1], int)):
+            raise InputError(f"mark must be (schedule name, steps as an int), e.g. ('constant 0.03', 300), got {mark!r}")
+        budget_curve.gaps(record, *mark)
     fig, axes = plt.subplots(2, 3, figsize=(11, 6), sharex=True)
     for ax, n in zip(axes.flat, (1, 2, 3, 4, 5, 6)):
         for name, runs in record["runs"].items():

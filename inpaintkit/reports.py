@@ -581,13 +581,27 @@ README_START = "<!-- results:start: copied from results/eval/summary.md -->"
 README_END = "<!-- results:end -->"
 
 
+def _faces_once(rows, which: str) -> dict:
+    """(pattern, index) → row, refusing a face that appears twice (it would count twice)."""
+    faces = {}
+    for row in rows:
+        key = (int(row["pattern"]), int(row["index"]))
+        if key in faces:
+            raise InputError(f"{which} holds face {key[1]} of pattern {key[0]} twice")
+        faces[key] = row
+    return faces
+
+
 def budget_price(rows, other_rows) -> dict[int, dict[str, tuple[float, float]]]:
     """What a cheaper budget costs, face by face: the same faces, holes and starting z run at two
     budgets (``rows`` the reference, ``other_rows`` the cheaper one). Per pattern of ``other_rows``,
     the mean hole (``"missing"``) and whole-image (``"image"``) MAE after refinement under each,
     as (reference, cheaper), and the faces compared (``"n"``). A face of ``other_rows`` that the
     reference lacks (or holds under another file) is an error."""
-    reference = {(int(r["pattern"]), int(r["index"])): r for r in rows}
+    reference = _faces_once(rows, "the reference run")
+    _faces_once(other_rows, "the cheaper run")
+    if not other_rows:
+        raise InputError("the cheaper run holds no faces: nothing to price")
     price = {}
     for which, sub in by_pattern(other_rows).items():
         pairs = []
@@ -600,6 +614,8 @@ def budget_price(rows, other_rows) -> dict[int, dict[str, tuple[float, float]]]:
         price[which] = {region: (float(np.mean([a[f"after_{region}_MAE"] for a, _ in pairs])),
                                  float(np.mean([b[f"after_{region}_MAE"] for _, b in pairs])))
                         for region in ("missing", "image")}
+        if not all(np.isfinite(v) and v > 0 for pair in (price[which]["missing"], price[which]["image"]) for v in pair):
+            raise InputError(f"pattern {which}: an MAE after refinement is not a positive finite number")
         price[which]["n"] = len(pairs)
     return price
 
@@ -680,7 +696,15 @@ def read_block(text: str, name: str, where: str = "the README") -> str:
 
 def check_record_target(readme, name: str) -> None:
     """Fail now, before a long run, if ``readme`` cannot take the block of ``name``."""
-    paste_block(Path(readme).read_text(), "", *block_markers(name), where=str(readme))
+    path = Path(readme)
+    if not path.is_file():
+        raise InputError(f"{path} is not a file: --record/--readme name an existing Markdown file with the "
+                         f"markers of the {name} block")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read {path}: {error}") from None
+    paste_block(text, "", *block_markers(name), where=str(readme))
 
 
 def record_block(readme, name: str, text: str) -> None:

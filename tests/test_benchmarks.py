@@ -116,6 +116,13 @@ def test_budgets_benchmark_times_a_click_at_both_budgets_and_records_it(tmp_path
     assert block.strip() == "\n".join(lines) and block.strip() in capsys.readouterr().out
 
 
+def test_budgets_benchmark_refuses_a_repeat_below_one_before_it_loads_anything(capsys):
+    for repeat in ("0", "-1"):
+        with pytest.raises(SystemExit) as stopped:
+            bench("bench_budgets").main(["--repeat", repeat])
+        assert stopped.value.code == 2 and "--repeat: must be at least 1" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("name, header", [("bench_inpainting", r"batch \d+, width \d+, \d+ steps"),
                                           ("bench_data_cache", r"\d+ \w+ faces, \d+ MiB"),
                                           ("bench_budgets", r"one face, centre hole, best of \d+")])

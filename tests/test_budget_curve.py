@@ -12,6 +12,13 @@ from inpaintkit.errors import InputError
 from inpaintkit.inpainting import Geometric
 
 
+@pytest.fixture(autouse=True)
+def no_open_figures():
+    plt.close("all")
+    yield
+    plt.close("all")
+
+
 def _run(hole: float, whole: float = 5.0) -> dict:
     """One (schedule, steps) entry with the same value on every pattern but pattern 4, 10 % higher."""
     per = {str(n): hole * (1.1 if n == 4 else 1.0) for n in range(1, 7)}
@@ -70,7 +77,7 @@ def test_load_curve_names_a_missing_or_incomplete_record(record, tmp_path):
         load_curve(tmp_path / "broken.json")
     del record["runs"]["constant 0.003 (paper)"]["1500"]
     (tmp_path / "partial.json").write_text(json.dumps(record))
-    with pytest.raises(InputError, match="paper budget's run is missing"):
+    with pytest.raises(InputError, match="the paper budget's run or the settings are missing: '1500'"):
         load_curve(tmp_path / "partial.json")
 
 
@@ -126,3 +133,66 @@ def test_budget_summary_states_the_gap_and_a_cheaper_budget_when_one_is_measured
         budget_curve.budget_summary(record, worse)
     del record["runs"]["0.03 → 0.003 geometric"], record["runs"]["constant 0.01"]["300"]
     assert "No measured budget of at most 300 steps per stage is within 2 %" in budget_curve.budget_summary(record, worse)
+
+
+@pytest.mark.parametrize("damage, words", [
+    (lambda r: r["runs"]["constant 0.01"]["300"]["refined_hole_mae"].update({"2": float("nan")}),
+     "'constant 0.01' at 300 steps: refined_hole_mae must be positive finite numbers"),
+    (lambda r: r["runs"]["constant 0.003 (paper)"]["1500"]["refined_hole_mae"].update({"4": 0.0}),
+     "'constant 0.003 (paper)' at 1500 steps: refined_hole_mae must be positive finite"),
+    (lambda r: r["runs"]["constant 0.003 (paper)"]["1500"]["refined_hole_mae"].pop("6"),
+     "refined_hole_mae must hold patterns 1–6"),
+    (lambda r: r["runs"]["constant 0.01"]["300"]["refined_image_mae"].update({"7": 1.0}),
+     "refined_image_mae must hold patterns 1–6"),
+    (lambda r: r["runs"]["constant 0.01"].update({"-5": r["runs"]["constant 0.01"]["300"]}),
+     "step counts must be positive whole numbers, got '-5'"),
+])
+def test_a_record_with_a_missing_or_impossible_number_is_refused_everywhere(record, tmp_path, damage, words):
+    """A NaN passes every comparison and a missing pattern is never compared: both would let a bad
+    budget read as 'within 2 % on every pattern'."""
+    damage(record)
+    (tmp_path / "curve.json").write_text(json.dumps(record))
+    with pytest.raises(InputError, match="curve.json: .*" + words.replace("(", r"\(").replace(")", r"\)")):
+        load_curve(tmp_path / "curve.json")
+    for call in (lambda: cheapest_within(record), lambda: curve_markdown(record),
+                 lambda: plotting.plot_steps_curve(record)):
+        with pytest.raises(InputError, match="must"):
+            call()
+    assert not plt.get_fignums()  # a refused record opens no figure
+
+
+def test_schedules_the_record_cannot_name_are_refused():
+    for rate in (True, 0.0, -0.01, float("nan"), "0.01", None, lambda i, s: 0.01):
+        with pytest.raises(InputError, match="a step size must be a positive finite number or an inpainting.Geometric"):
+            schedule_name(rate)
+
+
+def test_budget_summary_names_a_geometric_budget_and_refuses_unequal_stages(record):
+    import dataclasses
+
+    from inpaintkit.config import Budget
+
+    geometric = dataclasses.replace(Budget.lab(), inpaint_steps=200, refine_steps=200,
+                                    learning_rate=Geometric(0.03, 0.003))
+    assert "(200 + 200 steps at Adam step 0.03 → 0.003 geometric, " in budget_curve.budget_summary(record, geometric)
+    unequal = dataclasses.replace(Budget.lab(), inpaint_steps=300, refine_steps=1500, learning_rate=0.01)
+    with pytest.raises(InputError, match="as many refinement steps as inpainting steps; the lab budget has 300 \\+ 1500"):
+        budget_curve.budget_summary(record, unequal)
+    with pytest.raises(InputError, match="tolerance must be a fraction"):
+        budget_curve.budget_summary(record, dataclasses.replace(unequal, refine_steps=300), tolerance="0.02")
+
+
+@pytest.mark.parametrize("mark", [("constant 0.01", 200), ("constant 0.5", 300), "lab", ("constant 0.01", "300"),
+                                  ("constant 0.01",)])
+def test_a_mark_that_is_not_a_measured_budget_is_refused_before_a_figure_opens(record, mark):
+    with pytest.raises(InputError, match="mark must be|no run"):
+        plotting.plot_steps_curve(record, mark=mark)
+    assert not plt.get_fignums()
+
+
+def test_load_curve_names_a_folder_and_an_unreadable_file(tmp_path):
+    with pytest.raises(InputError, match="is a folder, not a quality-against-steps record"):
+        load_curve(tmp_path)
+    (tmp_path / "latin1.json").write_bytes(b'{"caf\xe9": 1}')
+    with pytest.raises(InputError, match="cannot read .*latin1.json"):
+        load_curve(tmp_path / "latin1.json")

@@ -86,3 +86,27 @@ def test_the_gallery_record_reads_back_and_its_changes_are_counted_per_pattern(t
     (tmp_path / "bad.json").write_text('{"patterns": {}}')
     with pytest.raises(InputError, match="bad.json is not a gallery record"):
         figures.load_gallery(tmp_path / "bad.json")
+
+
+def test_a_gallery_record_with_other_faces_before_than_after_or_no_faces_is_refused(tmp_path):
+    from inpaintkit import figures
+    from inpaintkit.errors import InputError
+
+    def record(before, after):
+        return {"steps": 2, "seed": 0, "faces": 3, "patterns": {"5": {
+            "hole_mae": after, "hole_mae_before_refinement": before, "image_mae": {}}}}
+
+    for before, after in (({"a": 1.0, "d": 40.0}, {"a": 1.0}), ({"a": 1.0}, {"b": 1.0}), ({}, {}),
+                          ({"a": 1.0}, {"a": float("nan")})):
+        with pytest.raises(InputError, match="the gallery's pattern 5"):
+            figures.gallery_changes(record(before, after))
+    with pytest.raises(InputError, match="keyed by number"):
+        figures.gallery_changes({"patterns": {"x": {}}})
+    with pytest.raises(InputError, match="is a folder, not a gallery record"):
+        figures.load_gallery(tmp_path)
+    (tmp_path / "latin1.json").write_bytes(b'{"caf\xe9": 1}')
+    with pytest.raises(InputError, match="cannot read .*latin1.json"):
+        figures.load_gallery(tmp_path / "latin1.json")
+    (tmp_path / "null.json").write_text('{"patterns": null, "steps": 2, "faces": 3}')
+    with pytest.raises(InputError, match="null.json is not a gallery record"):
+        figures.load_gallery(tmp_path / "null.json")

@@ -283,5 +283,14 @@ def test_the_price_of_a_cheaper_budget_pairs_each_face_with_itself():
     assert "| (1) random_square | 2 | 25.00 → 25.50 | +2.0 % | 6.00 → 6.20 | +3.3 % |" in text
     assert "(6)" not in text  # only the patterns both runs hold
     assert reports.budget_price(paper, lab) == {1: {"missing": (25.0, 25.5), "image": (6.0, 6.2), "n": 2}}
+    # A face counted twice, in either run, would weigh twice: refused, naming it; so is an empty run.
+    with pytest.raises(InputError, match="the cheaper run holds face 0 of pattern 1 twice"):
+        reports.budget_price(paper, lab + lab[:1])
+    with pytest.raises(InputError, match="the reference run holds face 1 of pattern 1 twice"):
+        reports.budget_price(paper + paper[1:2], lab)
+    with pytest.raises(InputError, match="holds no faces"):
+        reports.budget_price(paper, [])
+    with pytest.raises(InputError, match="pattern 1: an MAE after refinement is not a positive finite number"):
+        reports.budget_price(paper, _rows(1, ["a.jpg"], [float("nan")], [5.0]))
     with pytest.raises(InputError, match="not in the reference run"):
         reports.budget_price_markdown(paper, _rows(1, ["c.jpg"], [1.0], [1.0]), settings, settings)

@@ -116,3 +116,31 @@ def test_measure_budgets_records_resumes_and_writes_its_blocks(small_celeba, tmp
     monkeypatch.setattr(tool, "finish", lambda *a, **k: pytest.fail("a recorded run was measured again"))
     tool.main()
     assert "steps: hole MAE after refinement" not in capsys.readouterr().out
+
+
+def test_measure_budgets_refuses_before_measuring(small_celeba, tmp_path, monkeypatch, capsys):
+    """Fewer tuning faces than --faces (their slices would mix the patterns), a damaged record, a
+    --record file without markers or missing, --faces 0: one line each, nothing measured or written."""
+    from inpaintkit import data
+
+    tool = load_repo_module("tools", "measure_budgets")
+    monkeypatch.setattr(data, "EVALUATION_FACES", 2)  # two tuning faces in small_celeba
+    monkeypatch.setattr(tool, "RESULTS", tmp_path / "steps_curve.json")
+    monkeypatch.setattr(tool, "semantic_inpaint", lambda *a, **k: pytest.fail("measured"))
+    base = ["measure_budgets", "--data", str(small_celeba)]
+    cases = [(["--faces", "3"], "measure_budgets: only 2 tuning faces in .*asked for 3 \\(--faces\\)"),
+             (["--faces", "2", "--record", str(tmp_path / "none.md")], "none.md is not a file"),
+             (["--faces", "2", "--record", str(tmp_path)], "is not a file")]
+    for extra, words in cases:
+        monkeypatch.setattr("sys.argv", base + extra)
+        with pytest.raises(SystemExit, match=words):
+            tool.main()
+    (tmp_path / "steps_curve.json").write_text("[1, 2]")
+    monkeypatch.setattr("sys.argv", base + ["--faces", "2"])
+    with pytest.raises(SystemExit, match="steps_curve.json is damaged .*move it away"):
+        tool.main()
+    assert (tmp_path / "steps_curve.json").read_text() == "[1, 2]"
+    monkeypatch.setattr("sys.argv", base + ["--faces", "0"])
+    with pytest.raises(SystemExit) as stopped:
+        tool.main()
+    assert stopped.value.code == 2 and "--faces: must be at least 1, got 0" in capsys.readouterr().err

@@ -29,6 +29,7 @@ from inpaintkit.budget_curve import budget_summary, cheapest_within, curve_markd
 from inpaintkit.config import Budget
 from inpaintkit.blending import poisson_blend
 from inpaintkit.data import tuning_faces
+from inpaintkit.errors import InputError
 from inpaintkit.evaluation import initial_z, masks_for
 from inpaintkit.inpainting import Geometric, semantic_inpaint
 from inpaintkit.masks import PATTERNS, pattern
@@ -53,6 +54,8 @@ SCHEDULES = {schedule_name(rate): (rate, counts) for rate, counts in (
 def batch(data, faces_per_pattern: int, seed: int):
     """Every pattern's faces in one batch: images, masks, µ and both starting z, by pattern then face."""
     faces = tuning_faces(data, faces_per_pattern)
+    if len(faces) < faces_per_pattern:  # fewer faces than asked would mix the patterns' slices
+        raise InputError(f"only {len(faces)} tuning faces in {data}, asked for {faces_per_pattern} (--faces)")
     indices = range(len(faces))
     y = np.concatenate([faces] * len(PATTERNS))
     known = np.concatenate([masks_for(n, indices, seed) for n in PATTERNS])
@@ -84,7 +87,12 @@ def measure(args) -> dict:
                 "faces": f"validation {100}–{99 + args.faces} (tuning faces)"}
     G, D = load_pretrained()
     settings["weights"] = weights_fingerprint(G, D)
-    record = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    try:
+        record = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        if not isinstance(record, dict) or not isinstance(record.get("runs", {}), dict):
+            raise ValueError("not a record")
+    except (ValueError, OSError) as error:
+        raise InputError(f"{RESULTS} is damaged ({error}); move it away to measure afresh") from None
     if record.get("settings") != settings:
         record = {"settings": settings, "runs": {}}  # another generator or other faces: start afresh
     y, known, mu, z0, z1 = batch(args.data, args.faces, args.seed)
@@ -126,10 +134,24 @@ def _measured_lab(record: dict) -> bool:
     return str(lab.inpaint_steps) in record["runs"].get(schedule_name(lab.learning_rate), {})
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main() -> None:
+    try:
+        run()
+    except InputError as error:
+        raise SystemExit(f"measure_budgets: {error}") from None
+
+
+def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(config.data_dir() or ""))
-    parser.add_argument("--faces", type=int, default=12, help="tuning faces per pattern")
+    parser.add_argument("--faces", type=_positive, default=12, help="tuning faces per pattern")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--record", type=Path, default=None, metavar="FILE",
                         help="also write the table between this file's steps_curve markers")
@@ -141,7 +163,7 @@ def main() -> None:
     if args.readme:
         check_record_target(args.readme, "lab_budget")
     if not args.data:
-        raise SystemExit(f"measure_budgets: no CelebA folder: pass --data or set {config.ENV_DATA}")
+        raise InputError(f"no CelebA folder: pass --data or set {config.ENV_DATA}")
     config.seed_everything(args.seed)
     record = measure(args)
     figure(record)
