@@ -34,9 +34,9 @@ from .config import budget, fast_mode
 __version__ = "0.1.0"
 __all__ = ["budget", "fast_mode", "load_pretrained", "quiet_tensorflow", "setup", "__version__"]
 
-_MODULES = {"blending", "budget_curve", "cli", "config", "data", "dcgan", "evaluation", "faces", "figures", "inpainting", "latent",
-            "losses", "masks", "metrics", "pipeline", "plotting", "refinement", "reports", "session",
-            "shortcomings", "storage", "training", "weights_io", "widgets"}
+_MODULES = {"blending", "budget_curve", "cli", "config", "data", "dcgan", "evaluation", "faces", "figures",
+            "inpainting", "latent", "losses", "masks", "metrics", "pipeline", "plotting", "refinement", "reports",
+            "session", "shortcomings", "storage", "training", "weights_io", "widgets"}
 
 
 def quiet_tensorflow() -> None:

@@ -18,7 +18,8 @@ from .errors import InputError
 from .inpainting import Geometric
 from .masks import PATTERNS
 
-__all__ = ["PAPER", "budget_summary", "check_curve", "cheapest_within", "curve_markdown", "gaps", "load_curve", "schedule_name"]
+__all__ = ["PAPER", "budget_summary", "check_curve", "cheapest_within", "curve_markdown", "gaps", "load_curve",
+           "schedule_name"]
 
 PAPER_RATE, PAPER_STEPS = 0.003, 1500
 
