@@ -82,7 +82,8 @@ def lab(tmp_path_factory):
     work.mkdir()
     for name in WIDGET_NOTEBOOKS + [STUDIO_NOTEBOOK] + RUN_ONLY_NOTEBOOKS:
         shutil.copy(ROOT / "notebooks" / name, work / name)
-    for folder in ("results", "experiments"):  # what the notebooks read beside them (../results/eval, …)
+    # what the notebooks read beside them (../results/eval, ../figures/gallery.json, …); none writes there
+    for folder in ("results", "experiments", "figures"):
         (base / folder).symlink_to(ROOT / folder, target_is_directory=True)
     settings = base / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
