@@ -262,12 +262,7 @@ def collect(out) -> dict:
             row.update({key: value[k] for key, value in batch.items() if isinstance(value, list)
                         and key not in ("indices", "names")})
             rows.append(row)
-    seen: set[tuple[int, int]] = set()
-    for row in rows:
-        key = (row["pattern"], row["index"])
-        if key in seen:
-            raise InputError(f"{out / 'batches'} holds face {key[1]} of pattern {key[0]} twice")
-        seen.add(key)
+    _faces_once(rows, str(out / "batches"))
     return {"rows": rows, "seconds": sum(b.get("seconds", 0.0) for b in batches)}
 
 
