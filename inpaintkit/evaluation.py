@@ -14,7 +14,8 @@ image index), so the numbers do not depend on the batch size.
 A run's folder records everything that defines its numbers (``settings.json``, the format in
 :mod:`inpaintkit.reports`: faces, partition, steps, Adam's step, seed, weights, precision, …),
 every batch file carries the same settings, and a resume, a shard or a merge that differs in any
-of them is refused, naming the key. One process writes a folder at a time
+of them is refused, naming the key, except a larger n on the same first faces: the run grows,
+keeping its batches. One process writes a folder at a time
 (:func:`inpaintkit.storage.writer_lock`; the shards of one run each hold their own).
 """
 from __future__ import annotations
@@ -36,8 +37,8 @@ from .masks import PATTERNS, make_mask, pattern
 from .metrics import METRICS, image_metrics
 from .pipeline import fig8
 from .refinement import DEFAULT_INIT
-from .reports import (SCHEMA, baselines_match, batch_files, collect, read_baselines, read_batch, read_settings,
-                      settings_differences)
+from .reports import (GROWN_FROM, RUN_KEYS, SCHEMA, SIZE_KEYS, baselines_match, batch_files, collect, read_baselines, read_batch,
+                      read_settings, settings_differences)
 from .shortcomings import shortcoming_measures
 from .storage import atomic_create_text, atomic_write_text, check_writable, writer_lock
 from .weights_io import load_pretrained, weights_fingerprint
@@ -271,6 +272,8 @@ def _resume_or_start(out: Path, settings: dict, faces, names) -> None:
                          f"{str(saved.get('weights', 'not recorded'))[:16]}…, these are "
                          f"{settings['weights'][:16]}…): pick another --out, or delete it to evaluate these weights")
     differ = settings_differences(saved, settings)
+    if differ and not settings_differences(saved, settings, keys=[k for k in RUN_KEYS if k not in SIZE_KEYS]):
+        saved, differ = _grow(out, saved, settings, faces), []
     if differ:
         raise InputError(f"{out} holds a run with other settings ({'; '.join(differ)}); resume it with its own "
                          "settings or pick another --out")
@@ -279,6 +282,36 @@ def _resume_or_start(out: Path, settings: dict, faces, names) -> None:
     if saved.get("data") and settings["data"] and saved["data"] != settings["data"]:
         print(f"note: {out} was started on the faces of {saved['data']}; the same faces come from "
               f"{settings['data']} now")
+
+
+def _grow(out: Path, saved: dict, settings: dict, faces) -> dict:
+    """Grow the run in ``out`` to the larger n of ``settings``, keeping its batches; its settings.json
+    is rewritten with the smaller runs it grew from (:data:`inpaintkit.reports.GROWN_FROM`).
+
+    Growth keeps every number of the smaller run: masks and starting z are drawn per face index
+    and each face's optimisation is its own, so the smaller run's batches are the first batches of
+    the larger one, computed again to the same values. It is refused when that is not so: fewer
+    faces (a run does not shrink), faces that are not the first ones, a run that does not record
+    its faces (schema 1), a smaller run whose last batch is short of ``batch_size``.
+    """
+    before, after = saved["n"], settings["n"]
+    if after < before:
+        raise InputError(f"{out} holds a run on {before} faces, more than the {after} asked for: a run may grow, not "
+                         f"shrink; resume it with --n {saved.get('n_asked') or before} or pick another --out")
+    if "faces" not in saved:
+        raise InputError(f"{out} holds a run that does not record its faces (made by an older version of the kit), "
+                         f"so it cannot grow from {before} to {after} faces: pick another --out")
+    if faces_fingerprint(faces[:before]) != saved["faces"]:
+        raise InputError(f"{out} holds a run on other faces: its {before} faces are not the first {before} of these "
+                         "(another --data, --partition or order?); pick another --out")
+    if before % settings["batch_size"]:
+        raise InputError(f"{out} holds a run on {before} faces, not a whole number of batches of "
+                         f"{settings['batch_size']}: its last batch would be short in the larger run, so it cannot "
+                         "grow; pick another --out")
+    grown = {**settings, GROWN_FROM: saved.get(GROWN_FROM, []) + [{"n": before, "faces": saved["faces"]}]}
+    atomic_write_text(out / "settings.json", json.dumps(grown, indent=2))
+    print(f"note: {out} grows from {before} to {after} faces; its {len(batch_files(out))} finished batches are kept")
+    return grown
 
 
 def _run_jobs(out: Path, settings: dict, faces, names, G, D, shard, progress: bool) -> None:

@@ -23,14 +23,15 @@ from .metrics import METRICS, mean_metrics
 from .shortcomings import MEASURES, before_after
 from .storage import atomic_write_text
 
-__all__ = ["BASELINES", "BEFORE_THE_KEY", "DELTA_FORMATS", "NOTE_KEYS", "RUN_KEYS", "SCHEMA", "PAPER_TABLE1",
-           "PAPER_TABLE2", "README_END", "README_START", "STAGES", "baseline_maes", "baselines_markdown",
-           "batch_files", "block_markers", "bootstrap_ci", "budget_price", "budget_price_markdown", "by_pattern", "check_record_target", "collect",
-           "consistency_markdown", "deltas_markdown", "effect_size_summary", "effect_sizes", "findings_markdown",
-           "hole_only_ratio", "interval_cell", "load_results", "paste_block", "paste_summary", "baselines_match",
-           "read_baselines", "read_batch", "read_block", "read_settings", "record_block", "refinement_changes",
-           "relative_change", "rows_csv", "settings_differences", "shortcomings_markdown", "summary_markdown",
-           "table1_deltas_markdown", "table1_markdown", "table2_deltas_markdown", "table2_markdown", "write_reports"]
+__all__ = ["BASELINES", "BEFORE_THE_KEY", "DELTA_FORMATS", "GROWN_FROM", "NOTE_KEYS", "PAPER_TABLE1", "PAPER_TABLE2",
+           "README_END", "README_START", "RUN_KEYS", "SCHEMA", "SIZE_KEYS", "STAGES", "baseline_maes",
+           "baselines_markdown", "baselines_match", "batch_files", "block_markers", "bootstrap_ci", "budget_price",
+           "budget_price_markdown", "by_pattern", "check_record_target", "collect", "consistency_markdown",
+           "deltas_markdown", "effect_size_summary", "effect_sizes", "findings_markdown", "grown_from",
+           "hole_only_ratio", "interval_cell", "load_results", "paste_block", "paste_summary", "read_baselines",
+           "read_batch", "read_block", "read_settings", "record_block", "refinement_changes", "relative_change",
+           "rows_csv", "settings_differences", "shortcomings_markdown", "summary_markdown", "table1_deltas_markdown",
+           "table1_markdown", "table2_deltas_markdown", "table2_markdown", "write_reports"]
 
 # Table 1 and Table 2 of the paper: (MAE, MSE, PSNR, MSSIM), before → after refinement.
 PAPER_TABLE1 = {
@@ -141,12 +142,18 @@ def consistency_markdown(rows) -> str:
 #   n, patterns, steps, refine_steps, learning_rate, batch_size, seed, table2, refine_init, precision
 #   weights        sha256 of G's and D's weights (weights_io.weights_fingerprint)
 #   budget, n_asked  notes: the budget named on the command line, the --n asked for
+#   grown_from     settings.json only, when the run grew: [{n, faces}] of the smaller runs it kept
 SCHEMA = 2
 # What defines a run's numbers: a resume, a shard or a merged batch must match every one.
 RUN_KEYS = ("partition", "faces", "n", "patterns", "steps", "refine_steps", "learning_rate", "batch_size", "seed",
             "table2", "refine_init", "precision", "weights")
 # Recorded for the reader, never compared.
 NOTE_KEYS = ("schema", "data", "budget", "n_asked")
+# A run grown to more faces (evaluation.evaluate with a larger n on a folder whose faces are the
+# first of the new ones) keeps the smaller run's batches; settings.json lists the (n, faces) of
+# every run it grew from, and a batch carrying one of them belongs to the grown run.
+GROWN_FROM = "grown_from"
+SIZE_KEYS = ("n", "faces")
 # The value a key had in runs recorded before the key existed (the kit could only do this then).
 # (settings.json recorded the learning rate only when it was not the paper's, and had no
 # precision before bfloat16 existed.)
@@ -169,6 +176,10 @@ def read_settings(out) -> dict:
     if missing:
         raise InputError(f"{path} is damaged: it lacks {', '.join(missing)}; pick another --out")
     schema = settings.get("schema", 1)
+    grown = settings.get(GROWN_FROM, [])
+    if not isinstance(grown, list) or not all(isinstance(size, dict) and isinstance(size.get("n"), int)
+                                              and isinstance(size.get("faces"), str) for size in grown):
+        raise InputError(f"{path} is damaged: its {GROWN_FROM} is not a list of {{n, faces}}; pick another --out")
     if schema not in (1, SCHEMA):
         raise InputError(f"{path} has schema {schema!r}, which this version of the kit does not know "
                          f"(it writes schema {SCHEMA}): update inpaintkit or pick another --out")
@@ -185,6 +196,12 @@ def settings_differences(saved: dict, wanted: dict, keys=RUN_KEYS) -> list[str]:
 def _short(value) -> str:
     text = repr(value)
     return text[:19] + "…'" if isinstance(value, str) and len(value) > 40 else text
+
+
+def grown_from(settings: dict | None, recorded: dict) -> bool:
+    """Whether a batch's recorded (n, faces) are those of a smaller run the folder's run grew from
+    (:data:`GROWN_FROM`): its faces are the first of the run's, so it is one of the run's batches."""
+    return any(all(recorded.get(key) == size[key] for key in SIZE_KEYS) for size in (settings or {}).get(GROWN_FROM, []))
 
 
 def read_baselines(out) -> dict | None:
@@ -244,7 +261,8 @@ def read_batch(path: Path) -> dict:
 
 
 def collect(out) -> dict:
-    """Read every finished batch of a run: per-image rows, Table 1, Table 2.
+    """Read every finished batch of a run: its per-image ``rows``, its compute time (``seconds``) and
+    each face's share of it (``face_seconds``, by (pattern, index): its batch's time over its faces).
 
     A batch is merged only if the settings it carries agree with the folder's (and with the other
     batches') on every key of :data:`RUN_KEYS` both record, and if each face index names the same
@@ -263,7 +281,10 @@ def collect(out) -> dict:
                         and key not in ("indices", "names")})
             rows.append(row)
     _faces_once(rows, str(out / "batches"))
-    return {"rows": rows, "seconds": sum(b.get("seconds", 0.0) for b in batches)}
+    # A batch's compute time, shared equally by its faces: the time of any subset of the run's faces.
+    face_seconds = {(batch["pattern"], index): batch.get("seconds", 0.0) / len(batch["indices"])
+                    for batch in batches for index in batch["indices"]}
+    return {"rows": rows, "seconds": sum(b.get("seconds", 0.0) for b in batches), "face_seconds": face_seconds}
 
 
 def _check_batches_agree(out: Path, paths, batches, settings: dict | None) -> None:
@@ -276,11 +297,13 @@ def _check_batches_agree(out: Path, paths, batches, settings: dict | None) -> No
                                  f"it cannot be checked against {out / 'settings.json'}: move it out of "
                                  f"{out / 'batches'} and run the evaluation again to recompute it")
             continue
-        differ = settings_differences(reference, recorded)
+        # A batch of a smaller run this one grew from differs only in n and faces (the run's, not the batch's).
+        keys = tuple(k for k in RUN_KEYS if k not in SIZE_KEYS) if grown_from(settings, recorded) else RUN_KEYS
+        differ = settings_differences(reference, recorded, keys)
         if differ:
             raise InputError(f"batch file {path} was made with other settings than the run in {out} "
                              f"({'; '.join(differ)}): it cannot be merged; move it out of {out / 'batches'}")
-        reference.update({k: v for k, v in recorded.items() if k in RUN_KEYS and k not in reference})
+        reference.update({k: v for k, v in recorded.items() if k in keys and k not in reference})
     files: dict[int, tuple[str, Path]] = {}
     for path, batch in zip(paths, batches):
         for index, name in zip(batch["indices"], batch["names"]):
@@ -497,7 +520,9 @@ def write_reports(out, beside=None) -> dict:
     cheaper = None
     if beside is not None:
         other = collect(beside)
-        cheaper = (other["rows"], read_settings(beside), other["seconds"])
+        # The reference's time on the faces the cheaper run has: it may hold more faces than those.
+        same_faces = sum(run["face_seconds"].get((r["pattern"], r["index"]), 0.0) for r in other["rows"])
+        cheaper = (other["rows"], read_settings(beside), other["seconds"], same_faces)
     atomic_write_text(out / "summary.md", summary_markdown(rows, settings, run["seconds"], baselines, cheaper))
     return run
 
@@ -634,10 +659,11 @@ def budget_price_markdown(rows, other_rows, settings: dict, other_settings: dict
 
 
 def summary_markdown(rows, settings: dict, seconds: float, baselines: dict | None = None,
-                     cheaper: tuple[list, dict, float] | None = None) -> str:
+                     cheaper: tuple[list, dict, float, float] | None = None) -> str:
     """The README's block of results: run settings, Table 1 and Table 2 (whole image), the key
     numbers of :func:`findings_markdown`, and with ``cheaper`` (rows, settings and compute time
-    of a run at a cheaper budget on the same faces) its price (:func:`budget_price_markdown`)."""
+    of a run at a cheaper budget on some of the same faces, and this run's compute time on those
+    faces) its price (:func:`budget_price_markdown`)."""
     counts = ", ".join(f"({w}) {len(sub)}" for w, sub in by_pattern(rows).items())
     findings = findings_markdown(rows, baselines)
     text = (f"Faces per pattern: {counts}; {settings['steps']} inpainting + {settings['refine_steps']} "
@@ -647,12 +673,12 @@ def summary_markdown(rows, settings: dict, seconds: float, baselines: dict | Non
             f"{table1_markdown(rows)}\n\n**Table 2** (centre pattern):\n\n{table2_markdown(rows)}\n"
             + (f"\n**Key numbers** (computed from the same run):\n\n{findings}" if findings else ""))
     if cheaper is not None:
-        other_rows, other_settings, other_seconds = cheaper
+        other_rows, other_settings, other_seconds, same_faces_seconds = cheaper
         name = other_settings.get("budget") or f"{other_settings['steps']} + {other_settings['refine_steps']} steps"
         extra = (", which also ran Table 2's 3000-step inpainting" if settings.get("table2", True)
                  and not other_settings.get("table2", True) else "")
         text += (f"\n**The price of the {name} budget** ({other_seconds / 60:.0f} min of compute against "
-                 f"{seconds / 60:.0f} min for the run above{extra}):\n\n"
+                 f"{same_faces_seconds / 60:.0f} min for the same faces in the run above{extra}):\n\n"
                  f"{budget_price_markdown(rows, other_rows, settings, other_settings)}")
     return text
 

@@ -281,7 +281,7 @@ def test_report_only_beside_a_cheaper_run_of_the_same_faces_writes_its_price(cli
                  "1", "--batch-size", "3", "--no-table2", "--out", str(cheaper)]) == 0
     assert main(["evaluate", "--report-only", "--out", str(cli_run), "--beside", str(cheaper)]) == 0
     summary = (cli_run / "summary.md").read_text()
-    assert "**The price of the lab budget** (" in summary and "min for the run above):" in summary
+    assert "**The price of the lab budget** (" in summary and "min for the same faces in the run above):" in summary
     assert "(1 + 1 steps at Adam step 0.003) and a cheaper one (1 + 1 steps at Adam step 0.03)" in summary
     assert "| (6) random_70 | 3 |" in summary.split("The price of")[1]
     # A run of other faces is refused, naming the face, and the summary is left as it was.
@@ -290,3 +290,118 @@ def test_report_only_beside_a_cheaper_run_of_the_same_faces_writes_its_price(cli
                  "--steps", "1", "--batch-size", "3", "--no-table2", "--out", str(other)]) == 0
     assert main(["evaluate", "--report-only", "--out", str(cli_run), "--beside", str(other)]) == 2
     assert (cli_run / "summary.md").read_text() == summary
+
+
+# ----------------------------------------------------------------------------- growing a run
+def rows_by_face(rows) -> dict:
+    return {(r["pattern"], r["index"]): r for r in rows}
+
+
+def test_a_run_grows_to_more_faces_keeping_its_batches(faces, models, tmp_path):
+    """A larger n on the same first faces keeps the finished batches (untouched) and adds the rest;
+    the grown run's numbers are those of a run made at the larger n from the start."""
+    args = dict(TINY, batch_size=1, partition="validation")
+    out = tmp_path / "grown"
+    evaluation.evaluate(faces[:1], NAMES[:1], *models, out, **args)
+    stamps = {p.name: p.stat().st_mtime_ns for p in reports.batch_files(out)}
+    evaluation.evaluate(faces[:2], NAMES[:2], *models, out, **args)
+    grown = evaluation.evaluate(faces, NAMES, *models, out, **args)  # twice: 1 → 2 → 4 faces
+    assert {p.name: p.stat().st_mtime_ns for p in reports.batch_files(out) if p.name in stamps} == stamps
+    settings = reports.read_settings(out)
+    assert settings["n"] == 4 and settings["faces"] == evaluation.faces_fingerprint(faces)
+    assert [size["n"] for size in settings[reports.GROWN_FROM]] == [1, 2]
+    whole = evaluation.evaluate(faces, NAMES, *models, tmp_path / "whole", **args)
+    assert rows_by_face(grown["rows"]) == rows_by_face(whole["rows"])
+    reports.write_reports(out)  # the tables merge the kept batches with the new ones
+    assert "Faces per pattern: (1) 4, (5) 4" in (out / "summary.md").read_text()
+    evaluation.evaluate(faces, NAMES, *models, out, **args)  # a resume at the grown n: nothing to do
+    assert reports.read_settings(out)[reports.GROWN_FROM] == settings[reports.GROWN_FROM]
+
+
+@pytest.mark.parametrize("first, then, batch_size, message", [
+    (4, 2, 2, "a run may grow, not shrink"),
+    (3, 4, 2, "not a whole number of batches of 2"),
+])
+def test_a_run_that_cannot_grow_is_refused_and_left_as_it_was(faces, models, tmp_path, first, then, batch_size,
+                                                             message):
+    out = tmp_path / "run"
+    evaluation.evaluate(faces[:first], NAMES[:first], *models, out, **dict(TINY, batch_size=batch_size))
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(InputError, match=message):
+        evaluation.evaluate(faces[:then], NAMES[:then], *models, out, **dict(TINY, batch_size=batch_size))
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_growth_needs_the_same_first_faces_and_nothing_else_changed(faces, models, tmp_path):
+    out = tmp_path / "run"
+    evaluation.evaluate(faces[:2], NAMES[:2], *models, out, **TINY)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    other_first = np.concatenate([faces[2:], faces[:2]])
+    with pytest.raises(InputError, match="its 2 faces are not the first 2 of these"):
+        evaluation.evaluate(other_first, NAMES, *models, out, **TINY)
+    with pytest.raises(InputError, match="other settings .*steps: 2 → 3"):  # a larger n and other steps
+        evaluation.evaluate(faces, NAMES, *models, out, **dict(TINY, steps=3))
+    same_count = np.clip(faces[:2] + 0.1, -1, 1)  # as many faces, other pixels: not growth either
+    with pytest.raises(InputError, match="other faces"):
+        evaluation.evaluate(same_count, NAMES[:2], *models, out, **TINY)
+    legacy = json.loads((out / "settings.json").read_text())
+    del legacy["faces"]  # recorded before the faces' sha256: which faces came first cannot be checked
+    (out / "settings.json").write_text(json.dumps(legacy))
+    before[out / "settings.json"] = (out / "settings.json").read_bytes()
+    with pytest.raises(InputError, match="does not record its faces"):
+        evaluation.evaluate(faces, NAMES, *models, out, **TINY)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_batch_of_a_smaller_run_merges_only_into_the_run_that_grew_from_it(faces, models, tmp_path):
+    small = tmp_path / "small"
+    evaluation.evaluate(faces[:2], NAMES[:2], *models, small, **TINY)
+    whole = tmp_path / "whole"  # made at 4 faces from the start: it never held the small run
+    evaluation.evaluate(faces, NAMES, *models, whole, **TINY)
+    shutil.copy(small / "batches" / "pattern1_batch000.json", whole / "batches" / "pattern1_batch000.json")
+    with pytest.raises(InputError, match=r"pattern1_batch000.json was made with other settings .*n: 4 → 2"):
+        reports.collect(whole)
+    grown = copy(small, tmp_path, "grown")
+    evaluation.evaluate(faces, NAMES, *models, grown, **TINY)
+    assert len(reports.collect(grown)["rows"]) == 8
+
+
+@pytest.mark.parametrize("damage", [{"n": 2}, [{"n": "2", "faces": "0" * 64}], [{"faces": "0" * 64}], "2"])
+def test_a_damaged_growth_record_is_named(run, tmp_path, damage):
+    out = copy(run, tmp_path)
+    settings = json.loads((out / "settings.json").read_text())
+    (out / "settings.json").write_text(json.dumps(dict(settings, grown_from=damage)))
+    with pytest.raises(InputError, match="grown_from is not a list"):
+        reports.read_settings(out)
+
+
+def test_evaluate_on_the_command_line_grows_a_run_with_a_larger_n(cli_run, small_celeba, capsys):
+    """`evaluate --n 4` on the 3-face run of batches of 2 is refused (its last batch is short);
+    the same with --n 2 → --n 4 on whole batches grows it, and --report-only then reports 4 faces."""
+    flags = ["--data", str(small_celeba), "--patterns", "6", "--steps", "1", "--batch-size", "2", "--no-table2"]
+    assert main(["evaluate", "--n", "4", "--out", str(cli_run)] + flags) == 2
+    assert "not a whole number of batches" in capsys.readouterr().err
+    out = cli_run.parent / "two"
+    assert main(["evaluate", "--n", "2", "--out", str(out)] + flags) == 0
+    assert main(["evaluate", "--n", "4", "--out", str(out)] + flags) == 0
+    assert "grows from 2 to 4 faces; its 1 finished batches are kept" in capsys.readouterr().out
+    assert main(["evaluate", "--report-only", "--out", str(out)]) == 0
+    assert json.loads((out / "baselines.json").read_text())["settings"]["n"] == 4
+    assert "Faces per pattern: (6) 4" in (out / "summary.md").read_text()
+
+
+def test_the_price_compares_the_time_of_the_same_faces_when_the_reference_has_more(faces, models, tmp_path):
+    """A reference grown past the cheaper run's faces: its time on the cheaper run's faces only."""
+    reference, cheaper = tmp_path / "reference", tmp_path / "cheaper"
+    evaluation.evaluate(faces, NAMES, *models, reference, **dict(TINY, table2=False))
+    evaluation.evaluate(faces[:2], NAMES[:2], *models, cheaper, **dict(TINY, table2=False, learning_rate=0.03))
+    for folder, seconds in ((reference, 1200.0), (cheaper, 120.0)):  # per batch of 2 faces
+        for path in reports.batch_files(folder):
+            batch = json.loads(path.read_text())
+            path.write_text(json.dumps(dict(batch, seconds=seconds)))
+    run = reports.write_reports(reference, beside=cheaper)
+    assert run["seconds"] == 4 * 1200.0 and sum(run["face_seconds"].values()) == run["seconds"]
+    summary = (reference / "summary.md").read_text()
+    # 2 patterns × 1 batch of the cheaper run (4 min) against the reference's 2 patterns × faces 0–1 (40 min).
+    assert "(4 min of compute against 40 min for the same faces in the run above):" in summary
+    assert "| (1) random_square | 2 |" in summary.split("The price of")[1]
