@@ -571,7 +571,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="CelebA folder (default: $INPAINTKIT_DATA)")
     p.add_argument("--partition", default=None,
                    help="validation (default) or test: held-out faces (any case; train is refused)")
-    p.add_argument("--n", type=int, default=None, help="faces per pattern (default 100)")
+    p.add_argument("--n", type=int, default=None, help="faces per pattern (default 100); a larger --n on a run's folder grows "
+                        "the run, keeping its finished batches")
     p.add_argument("--patterns", default=None, help="hole patterns (default 1-6)")
     p.add_argument("--budget", default=None, type=str.lower, choices=tuple(config.BUDGETS),
                    help="steps and Adam step of both stages (default: the paper's 1500 + 1500 at 0.003)")
