@@ -384,7 +384,7 @@ def _evaluate(args) -> int:
         evaluate(faces, names, G, D, out, patterns=patterns, steps=steps, refine_steps=refine_steps,
                  batch_size=_flag(args, "batch_size"), seed=seed, table2=not args.no_table2, shard=shard,
                  precision=precision, learning_rate=budget.learning_rate, data=data, partition=partition,
-                 budget=budget.name, n_asked=_flag(args, "n"))
+                 budget=budget.name, n_asked=_flag(args, "n"), grow=args.n is not None)
         if shard:
             print(f"shard {shard[0]}/{shard[1]} done; when every shard is, run again with --report-only")
             return 0

@@ -40,7 +40,7 @@ from .refinement import DEFAULT_INIT
 from .reports import (GROWN_FROM, RUN_KEYS, SCHEMA, SIZE_KEYS, baselines_match, batch_files, collect, read_baselines, read_batch,
                       read_settings, settings_differences)
 from .shortcomings import shortcoming_measures
-from .storage import atomic_create_text, atomic_write_text, check_writable, writer_lock
+from .storage import atomic_create_text, atomic_write_text, check_writable, folder_moment, writer_lock
 from .weights_io import load_pretrained, weights_fingerprint
 
 __all__ = ["baseline_fills", "batch_file", "check_batch_names", "check_recorded_faces", "evaluate",
@@ -226,7 +226,7 @@ def evaluate(faces, names, G, D, out, *, patterns=(1, 2, 3, 4, 5, 6), steps: int
              refine_steps: int = 1500, batch_size: int = 50, seed: int = 0, table2: bool = True,
              progress: bool = True, shard: tuple[int, int] | None = None, precision: str = "float32",
              learning_rate: float = LEARNING_RATE, data=None, partition: str | None = None,
-             budget: str | None = None, n_asked: int | None = None) -> dict:
+             budget: str | None = None, n_asked: int | None = None, grow: bool = True) -> dict:
     """Run (or resume) the evaluation; returns the aggregated per-image rows and tables.
 
     ``names[i]`` is the file of ``faces[i]``. Settings are checked before anything is written.
@@ -236,7 +236,9 @@ def evaluate(faces, names, G, D, out, *, patterns=(1, 2, 3, 4, 5, 6), steps: int
     of the run, so a folder never mixes batches of two precisions. ``learning_rate``: Adam's step
     on z (the paper's 0.003; the lab budget's is larger). ``data``, ``partition``, ``budget`` and
     ``n_asked`` (where the faces came from, the budget's name, the count asked for) are recorded
-    with the settings; a partition is compared on resume, the others are notes.
+    with the settings; a partition is compared on resume, the others are notes. More faces than
+    the folder's run, the run's faces first, grow it (``grow=False`` refuses that instead: the
+    command line grows a run only when --n is given).
     """
     patterns, faces = _check_run(faces, names, patterns, steps, refine_steps, batch_size, learning_rate, seed)
     table2 = bool(table2)
@@ -250,13 +252,15 @@ def evaluate(faces, names, G, D, out, *, patterns=(1, 2, 3, 4, 5, 6), steps: int
     with writer_lock(out, f"evaluate {out}" + (f" --shard {shard[0]}/{shard[1]}" if shard else ""),
                      role=shard_role(shard)):
         check_writable(out)
-        _resume_or_start(out, settings, faces, names)
+        _resume_or_start(out, settings, faces, names, grow)
         _run_jobs(out, settings, faces, names, G, D, shard, progress)
     return collect(out)
 
 
-def _resume_or_start(out: Path, settings: dict, faces, names) -> None:
-    """Write the settings of a new run, or check that a resumed one (or another shard) matches."""
+def _resume_or_start(out: Path, settings: dict, faces, names, grow: bool = True) -> None:
+    """Write the settings of a new run, or check that a resumed one (or another shard) matches,
+    growing it when only n differs (:func:`_grown_settings`; with ``grow`` False that is refused).
+    Every check runs before settings.json is changed: a refused call leaves the folder as it was."""
     settings_file = out / "settings.json"
     if not settings_file.exists():
         if batch_files(out):
@@ -265,28 +269,42 @@ def _resume_or_start(out: Path, settings: dict, faces, names) -> None:
         if atomic_create_text(settings_file, json.dumps(settings, indent=2)):
             return
         # Another shard started the same folder a moment ago: check against its settings.
-    saved = read_settings(out)
-    if saved.get("weights") != settings["weights"]:
-        # Resuming would silently mix two generators' batches in one table.
-        raise InputError(f"{out} holds a run made with other weights (G and D sha256 "
-                         f"{str(saved.get('weights', 'not recorded'))[:16]}…, these are "
-                         f"{settings['weights'][:16]}…): pick another --out, or delete it to evaluate these weights")
-    differ = settings_differences(saved, settings)
-    if differ and not settings_differences(saved, settings, keys=[k for k in RUN_KEYS if k not in SIZE_KEYS]):
-        saved, differ = _grow(out, saved, settings, faces), []
-    if differ:
-        raise InputError(f"{out} holds a run with other settings ({'; '.join(differ)}); resume it with its own "
-                         "settings or pick another --out")
-    check_batch_names(out, names)
-    check_recorded_faces(out, faces, saved)
-    if saved.get("data") and settings["data"] and saved["data"] != settings["data"]:
-        print(f"note: {out} was started on the faces of {saved['data']}; the same faces come from "
-              f"{settings['data']} now")
+    with folder_moment(out):  # a shard growing the run this moment: wait, then read what it wrote
+        saved = read_settings(out)
+        if saved.get("weights") != settings["weights"]:
+            # Resuming would silently mix two generators' batches in one table.
+            raise InputError(f"{out} holds a run made with other weights (G and D sha256 "
+                             f"{str(saved.get('weights', 'not recorded'))[:16]}…, these are "
+                             f"{settings['weights'][:16]}…): pick another --out, or delete it to evaluate these "
+                             "weights")
+        differ = settings_differences(saved, settings)
+        growing = bool(differ) and not settings_differences(saved, settings, keys=_NOT_SIZE)
+        if differ and not growing:
+            raise InputError(f"{out} holds a run with other settings ({'; '.join(differ)}); resume it with its own "
+                             "settings or pick another --out")
+        if growing and not grow and settings["n"] > saved["n"]:
+            raise InputError(f"{out} holds a run on {saved['n']} faces, not {settings['n']}: pass --n {saved['n']} to "
+                             f"resume it, or --n {settings['n']} to grow it to {settings['n']} faces")
+        grown = _grown_settings(out, saved, settings, faces) if growing else None  # checks only
+        check_batch_names(out, names)
+        if grown is None:
+            check_recorded_faces(out, faces, saved)
+        if saved.get("data") and settings["data"] and saved["data"] != settings["data"]:
+            print(f"note: {out} was started on the faces of {saved['data']}; the same faces come from "
+                  f"{settings['data']} now")
+        if grown is not None:
+            atomic_write_text(settings_file, json.dumps(grown, indent=2))
+            print(f"note: {out} grows from {saved['n']} to {settings['n']} faces; its {len(batch_files(out))} "
+                  "finished batches are kept")
 
 
-def _grow(out: Path, saved: dict, settings: dict, faces) -> dict:
-    """Grow the run in ``out`` to the larger n of ``settings``, keeping its batches; its settings.json
-    is rewritten with the smaller runs it grew from (:data:`inpaintkit.reports.GROWN_FROM`).
+# The settings a run may change by growing: how many faces, and so which.
+_NOT_SIZE = tuple(key for key in RUN_KEYS if key not in SIZE_KEYS)
+
+
+def _grown_settings(out: Path, saved: dict, settings: dict, faces) -> dict:
+    """The settings of the run in ``out`` grown to the larger n of ``settings``, keeping its batches,
+    with the smaller runs it grew from (:data:`inpaintkit.reports.GROWN_FROM`); nothing is written.
 
     Growth keeps every number of the smaller run: masks and starting z are drawn per face index
     and each face's optimisation is its own, so the smaller run's batches are the first batches of
@@ -296,6 +314,10 @@ def _grow(out: Path, saved: dict, settings: dict, faces) -> dict:
     """
     before, after = saved["n"], settings["n"]
     if after < before:
+        asked = settings.get("n_asked")
+        if asked is not None and asked >= before:
+            raise InputError(f"{out} holds a run on {before} faces, but the data gives only {after} of the {asked} "
+                             "asked for now (a file missing or unreadable?): point --data at the run's faces")
         raise InputError(f"{out} holds a run on {before} faces, more than the {after} asked for: a run may grow, not "
                          f"shrink; resume it with --n {saved.get('n_asked') or before} or pick another --out")
     if "faces" not in saved:
@@ -308,10 +330,7 @@ def _grow(out: Path, saved: dict, settings: dict, faces) -> dict:
         raise InputError(f"{out} holds a run on {before} faces, not a whole number of batches of "
                          f"{settings['batch_size']}: its last batch would be short in the larger run, so it cannot "
                          "grow; pick another --out")
-    grown = {**settings, GROWN_FROM: saved.get(GROWN_FROM, []) + [{"n": before, "faces": saved["faces"]}]}
-    atomic_write_text(out / "settings.json", json.dumps(grown, indent=2))
-    print(f"note: {out} grows from {before} to {after} faces; its {len(batch_files(out))} finished batches are kept")
-    return grown
+    return {**settings, GROWN_FROM: saved.get(GROWN_FROM, []) + [{"n": before, "faces": saved["faces"]}]}
 
 
 def _run_jobs(out: Path, settings: dict, faces, names, G, D, shard, progress: bool) -> None:

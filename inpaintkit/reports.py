@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import BUDGETS
 from .errors import InputError
 from .masks import pattern
 from .metrics import METRICS, mean_metrics
@@ -159,6 +160,11 @@ SIZE_KEYS = ("n", "faces")
 # precision before bfloat16 existed.)
 BEFORE_THE_KEY = {"precision": "float32", "learning_rate": 0.003}
 _REQUIRED = ("n", "patterns", "steps", "refine_steps", "batch_size", "seed")
+_COUNTS = ("n", "steps", "refine_steps", "batch_size", "seed")
+
+
+def _is_count(value, least: int = 1) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
 
 
 def read_settings(out) -> dict:
@@ -175,11 +181,18 @@ def read_settings(out) -> dict:
     missing = [key for key in _REQUIRED if not isinstance(settings, dict) or key not in settings]
     if missing:
         raise InputError(f"{path} is damaged: it lacks {', '.join(missing)}; pick another --out")
+    for key in _COUNTS:
+        least = 0 if key == "seed" else 1
+        if not _is_count(settings[key], least):
+            raise InputError(f"{path} is damaged: its {key} is {settings[key]!r}, not a whole number ≥ {least}; pick "
+                             "another --out")
     schema = settings.get("schema", 1)
     grown = settings.get(GROWN_FROM, [])
-    if not isinstance(grown, list) or not all(isinstance(size, dict) and isinstance(size.get("n"), int)
-                                              and isinstance(size.get("faces"), str) for size in grown):
-        raise InputError(f"{path} is damaged: its {GROWN_FROM} is not a list of {{n, faces}}; pick another --out")
+    if not isinstance(grown, list) or not all(isinstance(size, dict) and _is_count(size.get("n"))
+                                              and size["n"] < settings["n"] and isinstance(size.get("faces"), str)
+                                              for size in grown):
+        raise InputError(f"{path} is damaged: its {GROWN_FROM} is not a list of {{n, faces}} of smaller runs; pick "
+                         "another --out")
     if schema not in (1, SCHEMA):
         raise InputError(f"{path} has schema {schema!r}, which this version of the kit does not know "
                          f"(it writes schema {SCHEMA}): update inpaintkit or pick another --out")
@@ -249,6 +262,8 @@ def read_batch(path: Path) -> dict:
         count = len(batch["indices"])
         if len(batch["names"]) != count or not isinstance(batch["pattern"], int):
             raise InputError("names and indices differ in length")
+        if not all(isinstance(index, int) and not isinstance(index, bool) for index in batch["indices"]):
+            raise InputError("its indices are not face numbers")
         if not isinstance(batch.get("settings", {}), dict):
             raise InputError("its settings are not a record")
         for key, value in batch.items():
@@ -261,8 +276,9 @@ def read_batch(path: Path) -> dict:
 
 
 def collect(out) -> dict:
-    """Read every finished batch of a run: its per-image ``rows``, its compute time (``seconds``) and
-    each face's share of it (``face_seconds``, by (pattern, index): its batch's time over its faces).
+    """Read every finished batch of a run: its per-image ``rows``, its compute time (``seconds``),
+    each face's share of it (``face_seconds``, by (pattern, index): its batch's time over its faces)
+    and whether every batch recorded its time (``timed``).
 
     A batch is merged only if the settings it carries agree with the folder's (and with the other
     batches') on every key of :data:`RUN_KEYS` both record, and if each face index names the same
@@ -282,9 +298,15 @@ def collect(out) -> dict:
             rows.append(row)
     _faces_once(rows, str(out / "batches"))
     # A batch's compute time, shared equally by its faces: the time of any subset of the run's faces.
-    face_seconds = {(batch["pattern"], index): batch.get("seconds", 0.0) / len(batch["indices"])
-                    for batch in batches for index in batch["indices"]}
-    return {"rows": rows, "seconds": sum(b.get("seconds", 0.0) for b in batches), "face_seconds": face_seconds}
+    timed = all(_is_seconds(b.get("seconds")) for b in batches)
+    face_seconds = {(batch["pattern"], index): batch["seconds"] / len(batch["indices"])
+                    for batch in batches if _is_seconds(batch.get("seconds")) for index in batch["indices"]}
+    return {"rows": rows, "seconds": sum(b["seconds"] for b in batches if _is_seconds(b.get("seconds"))),
+            "face_seconds": face_seconds, "timed": timed}
+
+
+def _is_seconds(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value) and value >= 0
 
 
 def _check_batches_agree(out: Path, paths, batches, settings: dict | None) -> None:
@@ -307,6 +329,9 @@ def _check_batches_agree(out: Path, paths, batches, settings: dict | None) -> No
     files: dict[int, tuple[str, Path]] = {}
     for path, batch in zip(paths, batches):
         for index, name in zip(batch["indices"], batch["names"]):
+            if settings is not None and not 0 <= index < settings["n"]:
+                raise InputError(f"batch file {path} holds face {index}, outside the {settings['n']} faces of the run "
+                                 f"in {out}: it cannot be merged; move it out of {out / 'batches'}")
             first = files.setdefault(index, (name, path))
             if first[0] != name:
                 raise InputError(f"face {index} is {first[0]} in {first[1].name} but {name} in {path.name}: the "
@@ -490,12 +515,17 @@ def rows_csv(rows) -> str:
 def write_reports(out, beside=None) -> dict:
     """Write per_image.csv, table1.md, table2.md beside the batches; return the collected run.
     ``beside``: the folder of a run at a cheaper budget on the same faces, whose price goes into
-    summary.md (:func:`budget_price_markdown`)."""
+    summary.md (:func:`budget_price_markdown`). Everything is read and checked before the first
+    file is written: a refused ``beside`` leaves every report as it was."""
     out = Path(out)
     run = collect(out)
     rows = run["rows"]
-    atomic_write_text(out / "per_image.csv", rows_csv(rows))
     settings = read_settings(out)
+    baselines = read_baselines(out)
+    stale = baselines is not None and not baselines_match(out, settings)
+    cheaper = _cheaper_run(out, run, settings, Path(beside)) if beside is not None else None
+    summary = summary_markdown(rows, settings, run["seconds"], None if stale else baselines, cheaper)
+    atomic_write_text(out / "per_image.csv", rows_csv(rows))
     note = (f"n = {len(rows)} image-pattern pairs finished; {settings['steps']} inpainting + "
             f"{settings['refine_steps']} refinement steps; seed {settings['seed']}; "
             f"compute time {run['seconds'] / 3600:.2f} h on 2 CPU cores.\n\n")
@@ -506,25 +536,37 @@ def write_reports(out, beside=None) -> dict:
                       table1_deltas_markdown(rows) + "\n")
     atomic_write_text(out / "table2.md", "# Table 2 (centre pattern)\n\n" + note + table2_markdown(rows) +
                       "\n\n# The differences, with their 95 % intervals\n\n" + table2_deltas_markdown(rows) + "\n")
-    baselines = read_baselines(out)
-    if baselines is not None and not baselines_match(out, settings):
+    if stale:
         print(f"note: {out / 'baselines.json'} was computed on other faces or settings than this run: "
               "left out of the tables (run `evaluate --report-only` where the run's faces are to recompute it)")
-        baselines = None
-    if baselines is not None:
+    elif baselines is not None:
         atomic_write_text(out / "baselines.md", "# Fills without a generator (whole image, MAE / PSNR)\n\n" +
                           "\n".join(f"- {text}" for text in BASELINES.values()) + "\n\n" +
                           baselines_markdown(baselines, rows) + "\n")
     atomic_write_text(out / "shortcomings.md", "# The §1.4 measures, before → after refinement\n\n" + note +
                       shortcomings_markdown(rows) + "\n")
-    cheaper = None
-    if beside is not None:
-        other = collect(beside)
-        # The reference's time on the faces the cheaper run has: it may hold more faces than those.
-        same_faces = sum(run["face_seconds"].get((r["pattern"], r["index"]), 0.0) for r in other["rows"])
-        cheaper = (other["rows"], read_settings(beside), other["seconds"], same_faces)
-    atomic_write_text(out / "summary.md", summary_markdown(rows, settings, run["seconds"], baselines, cheaper))
+    atomic_write_text(out / "summary.md", summary)
     return run
+
+
+def _cheaper_run(out: Path, run: dict, settings: dict, beside: Path) -> tuple:
+    """The run in ``beside`` for :func:`summary_markdown`'s price: (rows, settings, its compute time,
+    this run's compute time on the same faces); a time is None when a batch did not record it."""
+    other = collect(beside)
+    other_settings = read_settings(beside)
+    # Where both record the pixels of the same number of first faces, they must be the same faces
+    # (names alone pass the same file names from another folder).
+    ours = {settings["n"]: settings.get("faces"), **{size["n"]: size["faces"] for size in settings.get(GROWN_FROM, [])}}
+    theirs = {other_settings["n"]: other_settings.get("faces"),
+              **{size["n"]: size["faces"] for size in other_settings.get(GROWN_FROM, [])}}
+    for n in sorted(set(ours) & set(theirs)):
+        if ours[n] and theirs[n] and ours[n] != theirs[n]:
+            raise InputError(f"{beside} holds a run on other faces than {out} (the sha256 of their first {n} faces "
+                             "differ): its price would compare different faces")
+    same_faces = None
+    if run["timed"] and other["timed"]:
+        same_faces = sum(run["face_seconds"].get((r["pattern"], r["index"]), 0.0) for r in other["rows"])
+    return other["rows"], other_settings, other["seconds"] if other["timed"] else None, same_faces
 
 
 # The direction in which each metric improves: MAE and MSE fall, PSNR and MSSIM rise.
@@ -674,11 +716,17 @@ def summary_markdown(rows, settings: dict, seconds: float, baselines: dict | Non
             + (f"\n**Key numbers** (computed from the same run):\n\n{findings}" if findings else ""))
     if cheaper is not None:
         other_rows, other_settings, other_seconds, same_faces_seconds = cheaper
-        name = other_settings.get("budget") or f"{other_settings['steps']} + {other_settings['refine_steps']} steps"
+        name = other_settings.get("budget")
+        named = BUDGETS[name]() if name in BUDGETS else None  # a budget's name only while its steps are the budget's
+        if named is None or (named.inpaint_steps, named.refine_steps, named.learning_rate) != (
+                other_settings["steps"], other_settings["refine_steps"], other_settings.get("learning_rate")):
+            name = f"{other_settings['steps']} + {other_settings['refine_steps']} steps"
         extra = (", which also ran Table 2's 3000-step inpainting" if settings.get("table2", True)
                  and not other_settings.get("table2", True) else "")
-        text += (f"\n**The price of the {name} budget** ({other_seconds / 60:.0f} min of compute against "
-                 f"{same_faces_seconds / 60:.0f} min for the same faces in the run above{extra}):\n\n"
+        times = ("compute time not recorded for every batch" if other_seconds is None or same_faces_seconds is None
+                 else f"{other_seconds / 60:.0f} min of compute against {same_faces_seconds / 60:.0f} min for the "
+                      f"same faces in the run above{extra}")
+        text += (f"\n**The price of the {name} budget** ({times}):\n\n"
                  f"{budget_price_markdown(rows, other_rows, settings, other_settings)}")
     return text
 

@@ -28,7 +28,7 @@ from typing import Iterator
 from .errors import InputError
 
 __all__ = ["LOCK_NAME", "FolderBusy", "StorageError", "atomic_create_text", "atomic_path", "atomic_write_text",
-           "check_writable", "describe_os_error", "new_folder_beside", "read_lock", "recover_folder", "sha256_file",
+           "check_writable", "describe_os_error", "folder_moment", "new_folder_beside", "read_lock", "recover_folder", "sha256_file",
            "storage_error", "swap_folder", "writer_lock"]
 
 
@@ -270,6 +270,20 @@ def _read_fd(fd: int) -> dict:
 def _busy(folder: Path, path: Path, record: dict) -> FolderBusy:
     return FolderBusy(f"{folder} is being written by {_describe_writer(record)}: wait until it has finished, "
                       f"or pick another output folder (lock file {path.name})")
+
+
+@contextmanager
+def folder_moment(folder: str | os.PathLike) -> Iterator[None]:
+    """Hold the folder itself exclusively (``flock`` on its directory, waiting for a holder) for a
+    short read-change-write of a file in it that writers sharing the folder by design (the shards
+    of one evaluation) might both change: the second waits, then reads what the first wrote. The
+    directory's inode outlives the files replaced in it, and no lock file is left behind."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
 
 
 @contextmanager

@@ -281,15 +281,17 @@ def test_report_only_beside_a_cheaper_run_of_the_same_faces_writes_its_price(cli
                  "1", "--batch-size", "3", "--no-table2", "--out", str(cheaper)]) == 0
     assert main(["evaluate", "--report-only", "--out", str(cli_run), "--beside", str(cheaper)]) == 0
     summary = (cli_run / "summary.md").read_text()
-    assert "**The price of the lab budget** (" in summary and "min for the same faces in the run above):" in summary
+    # --budget lab with --steps 1 is not the lab budget: the price names the steps it ran
+    assert "**The price of the 1 + 1 steps budget** (" in summary and "min for the same faces in the run above):" in summary
     assert "(1 + 1 steps at Adam step 0.003) and a cheaper one (1 + 1 steps at Adam step 0.03)" in summary
     assert "| (6) random_70 | 3 |" in summary.split("The price of")[1]
     # A run of other faces is refused, naming the face, and the summary is left as it was.
     other = tmp_path / "other"
     assert main(["evaluate", "--data", str(small_celeba), "--partition", "test", "--n", "3", "--patterns", "6",
                  "--steps", "1", "--batch-size", "3", "--no-table2", "--out", str(other)]) == 0
+    reports_before = {p.name: p.read_bytes() for p in cli_run.glob("*.*")}
     assert main(["evaluate", "--report-only", "--out", str(cli_run), "--beside", str(other)]) == 2
-    assert (cli_run / "summary.md").read_text() == summary
+    assert {p.name: p.read_bytes() for p in cli_run.glob("*.*")} == reports_before  # no report half-rewritten
 
 
 # ----------------------------------------------------------------------------- growing a run
@@ -405,3 +407,93 @@ def test_the_price_compares_the_time_of_the_same_faces_when_the_reference_has_mo
     # 2 patterns × 1 batch of the cheaper run (4 min) against the reference's 2 patterns × faces 0–1 (40 min).
     assert "(4 min of compute against 40 min for the same faces in the run above):" in summary
     assert "| (1) random_square | 2 |" in summary.split("The price of")[1]
+
+
+def test_the_price_refuses_a_cheaper_run_of_other_pixels_under_the_same_names(faces, models, tmp_path):
+    reference, cheaper = tmp_path / "reference", tmp_path / "cheaper"
+    evaluation.evaluate(faces[:2], NAMES[:2], *models, reference, **dict(TINY, table2=False))
+    other_pixels = np.clip(faces[:2] + 0.1, -1, 1)
+    evaluation.evaluate(other_pixels, NAMES[:2], *models, cheaper, **dict(TINY, table2=False, learning_rate=0.03))
+    with pytest.raises(InputError, match="other faces .*sha256 of their first 2 faces differ"):
+        reports.write_reports(reference, beside=cheaper)
+    assert not (reference / "summary.md").exists()  # refused before any report was written
+
+
+def test_the_price_says_when_a_batch_did_not_record_its_time(faces, models, tmp_path):
+    reference, cheaper = tmp_path / "reference", tmp_path / "cheaper"
+    evaluation.evaluate(faces[:2], NAMES[:2], *models, reference, **dict(TINY, table2=False))
+    evaluation.evaluate(faces[:2], NAMES[:2], *models, cheaper, **dict(TINY, table2=False, learning_rate=0.03))
+    path = reports.batch_files(reference)[0]
+    batch = json.loads(path.read_text())
+    del batch["seconds"]
+    path.write_text(json.dumps(batch))
+    reports.write_reports(reference, beside=cheaper)
+    summary = (reference / "summary.md").read_text()
+    assert "(compute time not recorded for every batch):" in summary and "min of compute" not in summary
+
+
+def test_a_refused_growth_leaves_the_run_as_it_was_whatever_check_refuses_it(faces, models, tmp_path):
+    """The checks of a growth (names, pixels) all run before settings.json is rewritten."""
+    out = tmp_path / "run"
+    evaluation.evaluate(faces[:2], NAMES[:2], *models, out, **TINY)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    other_names = [f"x{i}.jpg" for i in range(4)]  # the same pixels under other file names
+    with pytest.raises(InputError, match="face 0 is 000000.jpg"):
+        evaluation.evaluate(faces, other_names, *models, out, **TINY)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    evaluation.evaluate(faces[:2], NAMES[:2], *models, out, **TINY)  # the 2-face run resumes as before
+
+
+def test_a_run_grows_only_when_asked(faces, models, tmp_path):
+    out = tmp_path / "run"
+    evaluation.evaluate(faces[:2], NAMES[:2], *models, out, **TINY)
+    with pytest.raises(InputError, match="holds a run on 2 faces, not 4: pass --n 2 to resume it, or --n 4 to grow it"):
+        evaluation.evaluate(faces, NAMES, *models, out, grow=False, **TINY)
+    assert reports.read_settings(out)["n"] == 2
+
+
+def test_fewer_faces_than_asked_for_are_named_as_missing_data_not_a_shrink(faces, models, tmp_path):
+    out = tmp_path / "run"
+    evaluation.evaluate(faces[:4], NAMES, *models, out, n_asked=4, **TINY)
+    with pytest.raises(InputError, match="the data gives only 3 of the 4 asked for now"):
+        evaluation.evaluate(faces[:3], NAMES[:3], *models, out, n_asked=4, **TINY)
+
+
+def test_the_command_line_grows_a_run_only_when_n_is_given(cli_run, small_celeba, capsys):
+    flags = ["--data", str(small_celeba), "--patterns", "6", "--steps", "1", "--batch-size", "2", "--no-table2"]
+    out = cli_run.parent / "two"
+    assert main(["evaluate", "--n", "2", "--out", str(out)] + flags) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "--out", str(out)] + flags) == 2  # --n left out: its default would grow it
+    err = capsys.readouterr().err
+    assert "holds a run on 2 faces, not 4: pass --n 2 to resume it, or --n 4 to grow it" in err and err.count("\n") == 1
+    assert reports.read_settings(out)["n"] == 2
+
+
+@pytest.mark.parametrize("key, value", [("n", "2"), ("n", None), ("n", 2.5), ("n", True), ("n", 0), ("steps", -1),
+                                        ("batch_size", "2"), ("seed", -1)])
+def test_a_damaged_count_in_settings_is_named(run, tmp_path, key, value):
+    out = copy(run, tmp_path)
+    settings = json.loads((out / "settings.json").read_text())
+    (out / "settings.json").write_text(json.dumps(dict(settings, **{key: value})))
+    with pytest.raises(InputError, match=f"damaged: its {key} is"):
+        reports.read_settings(out)
+
+
+def test_a_growth_record_of_a_run_as_large_as_this_one_is_damaged(run, tmp_path):
+    out = copy(run, tmp_path)
+    settings = json.loads((out / "settings.json").read_text())
+    entry = {"n": settings["n"], "faces": settings["faces"]}
+    (out / "settings.json").write_text(json.dumps(dict(settings, grown_from=[entry])))
+    with pytest.raises(InputError, match="grown_from is not a list of .* smaller runs"):
+        reports.read_settings(out)
+
+
+def test_a_batch_of_faces_outside_the_run_is_refused(run, tmp_path):
+    out = copy(run, tmp_path)
+    path = reports.batch_files(out)[0]
+    batch = json.loads(path.read_text())
+    batch["indices"] = [index + 4 for index in batch["indices"]]  # faces 4 and 5 of a 4-face run
+    path.write_text(json.dumps(batch))
+    with pytest.raises(InputError, match="holds face 4, outside the 4 faces of the run"):
+        reports.collect(out)

@@ -323,3 +323,26 @@ def test_a_damaged_summary_is_kept_aside_and_rebuilt(tmp_path, capsys):
     (out / "metrics.json").write_text("[]")  # damaged again: the first damaged copy is not overwritten
     cli._recover_records(out)
     assert (out / "metrics.json.damaged").read_text() == '{"half' and (out / "metrics.json.damaged-2").read_text() == "[]"
+
+
+def test_folder_moment_makes_a_second_holder_wait_and_leaves_no_file(tmp_path):
+    """Two shards growing one run: the second reads settings.json only after the first wrote it."""
+    import threading
+    import time
+
+    from inpaintkit import storage
+
+    order = []
+
+    def second():
+        with storage.folder_moment(tmp_path):
+            order.append("second")
+
+    with storage.folder_moment(tmp_path):
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        time.sleep(0.3)
+        order.append("first done")
+    waiting.join(10)
+    assert order == ["first done", "second"]
+    assert list(tmp_path.iterdir()) == []
