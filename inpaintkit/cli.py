@@ -26,7 +26,7 @@ from .figures import celeba_folder, make_all, record_weights
 from .masks import make_mask, missing_fraction, parse_patterns, pattern
 from .metrics import image_metrics
 from .pipeline import fig8
-from .reports import baselines_match, paste_summary, read_settings, write_reports
+from .reports import baselines_match, check_beside, paste_summary, read_settings, write_reports
 from .storage import atomic_path, atomic_write_text, check_writable, describe_os_error, writer_lock
 from .training import NEED_BYTES as TRAIN_NEEDS
 from .training import TrainConfig, TrainingDiverged, train
@@ -470,9 +470,12 @@ def _run_faces(args, out: Path, settings: dict):
 
 
 def _tables(args, out: Path, settings: dict, faces) -> int:
+    beside = getattr(args, "beside", None)
+    if beside is not None:
+        check_beside(out, beside)  # refused before the baselines are (re)written
     if faces is not None and not baselines_match(out, settings):
         evaluate_baselines(faces, out, patterns=settings["patterns"], seed=settings["seed"])
-    run = write_reports(out, beside=getattr(args, "beside", None))
+    run = write_reports(out, beside=beside)
     print(f"{len(run['rows'])} rows; tables in {out / 'table1.md'} and table2.md")
     print((out / "table1.md").read_text())
     if args.readme:
@@ -572,7 +575,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partition", default=None,
                    help="validation (default) or test: held-out faces (any case; train is refused)")
     p.add_argument("--n", type=int, default=None, help="faces per pattern (default 100); a larger --n on a run's folder grows "
-                        "the run, keeping its finished batches")
+                        "the run, keeping its finished batches (it cannot shrink back)")
     p.add_argument("--patterns", default=None, help="hole patterns (default 1-6)")
     p.add_argument("--budget", default=None, type=str.lower, choices=tuple(config.BUDGETS),
                    help="steps and Adam step of both stages (default: the paper's 1500 + 1500 at 0.003)")

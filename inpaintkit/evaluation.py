@@ -269,7 +269,7 @@ def _resume_or_start(out: Path, settings: dict, faces, names, grow: bool = True)
         if atomic_create_text(settings_file, json.dumps(settings, indent=2)):
             return
         # Another shard started the same folder a moment ago: check against its settings.
-    with folder_moment(out):  # a shard growing the run this moment: wait, then read what it wrote
+    with folder_moment(out, f"evaluate {out} (checking its settings)"):  # a shard growing it: wait, then read
         saved = read_settings(out)
         if saved.get("weights") != settings["weights"]:
             # Resuming would silently mix two generators' batches in one table.

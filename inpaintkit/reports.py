@@ -27,7 +27,7 @@ from .storage import atomic_write_text
 __all__ = ["BASELINES", "BEFORE_THE_KEY", "DELTA_FORMATS", "GROWN_FROM", "NOTE_KEYS", "PAPER_TABLE1", "PAPER_TABLE2",
            "README_END", "README_START", "RUN_KEYS", "SCHEMA", "SIZE_KEYS", "STAGES", "baseline_maes",
            "baselines_markdown", "baselines_match", "batch_files", "block_markers", "bootstrap_ci", "budget_price",
-           "budget_price_markdown", "by_pattern", "check_record_target", "collect", "consistency_markdown",
+           "budget_price_markdown", "by_pattern", "check_beside", "check_record_target", "collect", "consistency_markdown",
            "deltas_markdown", "effect_size_summary", "effect_sizes", "findings_markdown", "grown_from",
            "hole_only_ratio", "interval_cell", "load_results", "paste_block", "paste_summary", "read_baselines",
            "read_batch", "read_block", "read_settings", "record_block", "refinement_changes", "relative_change",
@@ -306,7 +306,13 @@ def collect(out) -> dict:
 
 
 def _is_seconds(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value) and value >= 0
+    """A compute time a batch recorded: a finite number of seconds, at least 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return 0 <= float(value) < float("inf")
+    except OverflowError:  # an integer beyond any float
+        return False
 
 
 def _check_batches_agree(out: Path, paths, batches, settings: dict | None) -> None:
@@ -549,20 +555,42 @@ def write_reports(out, beside=None) -> dict:
     return run
 
 
-def _cheaper_run(out: Path, run: dict, settings: dict, beside: Path) -> tuple:
+# What must be equal for a price to compare the same holes and starts through the same generator.
+_SAME_FOR_A_PRICE = ("partition", "seed", "weights", "precision", "refine_init")
+
+
+def check_beside(out, beside) -> None:
+    """Refuse a ``beside`` run whose price :func:`write_reports` could not write (other faces,
+    seed, generator, …), before anything else of a report is computed or written."""
+    out = Path(out)
+    run, settings = collect(out), read_settings(out)
+    other_rows = _cheaper_run(out, run, settings, Path(beside), quiet=True)[0]
+    budget_price(run["rows"], other_rows)
+
+
+def _cheaper_run(out: Path, run: dict, settings: dict, beside: Path, quiet: bool = False) -> tuple:
     """The run in ``beside`` for :func:`summary_markdown`'s price: (rows, settings, its compute time,
     this run's compute time on the same faces); a time is None when a batch did not record it."""
     other = collect(beside)
     other_settings = read_settings(beside)
+    # The same holes and starting z need the same seed, and the same generator and precision.
+    differ = settings_differences(settings, other_settings, keys=_SAME_FOR_A_PRICE)
+    if differ:
+        raise InputError(f"{beside} holds a run with other {', '.join(d.split(':')[0] for d in differ)} than {out} "
+                         f"({'; '.join(differ)}): its price would compare other holes, starts or generators")
     # Where both record the pixels of the same number of first faces, they must be the same faces
     # (names alone pass the same file names from another folder).
     ours = {settings["n"]: settings.get("faces"), **{size["n"]: size["faces"] for size in settings.get(GROWN_FROM, [])}}
     theirs = {other_settings["n"]: other_settings.get("faces"),
               **{size["n"]: size["faces"] for size in other_settings.get(GROWN_FROM, [])}}
-    for n in sorted(set(ours) & set(theirs)):
-        if ours[n] and theirs[n] and ours[n] != theirs[n]:
+    shared = [n for n in sorted(set(ours) & set(theirs)) if ours[n] and theirs[n]]
+    for n in shared:
+        if ours[n] != theirs[n]:
             raise InputError(f"{beside} holds a run on other faces than {out} (the sha256 of their first {n} faces "
                              "differ): its price would compare different faces")
+    if not shared and not quiet:
+        print(f"note: {out} and {beside} record the pixels of no common number of first faces: their faces are "
+              "matched by file name only")
     same_faces = None
     if run["timed"] and other["timed"]:
         same_faces = sum(run["face_seconds"].get((r["pattern"], r["index"]), 0.0) for r in other["rows"])
@@ -717,7 +745,8 @@ def summary_markdown(rows, settings: dict, seconds: float, baselines: dict | Non
     if cheaper is not None:
         other_rows, other_settings, other_seconds, same_faces_seconds = cheaper
         name = other_settings.get("budget")
-        named = BUDGETS[name]() if name in BUDGETS else None  # a budget's name only while its steps are the budget's
+        # A budget's name only while its steps are the budget's (and only a name the kit knows).
+        named = BUDGETS[name]() if isinstance(name, str) and name in BUDGETS else None
         if named is None or (named.inpaint_steps, named.refine_steps, named.learning_rate) != (
                 other_settings["steps"], other_settings["refine_steps"], other_settings.get("learning_rate")):
             name = f"{other_settings['steps']} + {other_settings['refine_steps']} steps"

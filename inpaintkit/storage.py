@@ -273,17 +273,40 @@ def _busy(folder: Path, path: Path, record: dict) -> FolderBusy:
 
 
 @contextmanager
-def folder_moment(folder: str | os.PathLike) -> Iterator[None]:
-    """Hold the folder itself exclusively (``flock`` on its directory, waiting for a holder) for a
-    short read-change-write of a file in it that writers sharing the folder by design (the shards
-    of one evaluation) might both change: the second waits, then reads what the first wrote. The
-    directory's inode outlives the files replaced in it, and no lock file is left behind."""
-    fd = os.open(folder, os.O_RDONLY)
+def folder_moment(folder: str | os.PathLike, command: str, *, wait: float = 60.0) -> Iterator[None]:
+    """Hold ``folder``'s lock for a moment (``.inpaintkit-moment.lock``, taken and released like
+    :func:`writer_lock`'s, flock or a pid where the file system has no flock), for a short
+    read-change-write of a file that writers sharing the folder by design (the shards of one
+    evaluation) might both change: the second waits, then reads what the first wrote. Only
+    holders of this lock exclude each other; the same process may nest it. A holder that keeps
+    it longer than ``wait`` seconds gets :class:`FolderBusy` naming it. The file is removed after."""
+    folder = Path(folder)
+    path = _lock_path(folder, "moment")
+    key = os.path.abspath(path)
+    if key in _HELD:
+        _HELD[key][1] += 1
+        try:
+            yield
+        finally:
+            _HELD[key][1] -= 1
+        return
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fd = _acquire(folder, path, command)
+            break
+        except FolderBusy:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+        except OSError as error:
+            raise storage_error(f"output folder {folder}", error) from None
+    _HELD[key] = [fd, 1]
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
-        os.close(fd)  # closing releases the flock
+        del _HELD[key]
+        _release(fd, path)
 
 
 @contextmanager

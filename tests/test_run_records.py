@@ -497,3 +497,47 @@ def test_a_batch_of_faces_outside_the_run_is_refused(run, tmp_path):
     path.write_text(json.dumps(batch))
     with pytest.raises(InputError, match="holds face 4, outside the 4 faces of the run"):
         reports.collect(out)
+
+
+@pytest.mark.parametrize("change, key", [(dict(seed=1), "seed"), (dict(partition="test"), "partition"),
+                                         (dict(precision="mixed_bfloat16"), "precision")])
+def test_the_price_refuses_a_cheaper_run_of_other_holes_starts_or_generator(faces, models, tmp_path, change, key):
+    reference, cheaper = tmp_path / "reference", tmp_path / "cheaper"
+    evaluation.evaluate(faces[:2], NAMES[:2], *models, reference, **dict(TINY, table2=False, partition="validation"))
+    evaluation.evaluate(faces[:2], NAMES[:2], *models, cheaper,
+                        **dict(TINY, table2=False, learning_rate=0.03, partition="validation") | change)
+    with pytest.raises(InputError, match=f"other {key} than"):
+        reports.write_reports(reference, beside=cheaper)
+    assert not (reference / "summary.md").exists()
+
+
+def test_the_price_survives_damaged_notes_of_the_cheaper_run(faces, models, tmp_path, capsys):
+    """A budget that is not a name, a time too large for a float: a report, not a traceback."""
+    reference, cheaper = tmp_path / "reference", tmp_path / "cheaper"
+    evaluation.evaluate(faces[:2], NAMES[:2], *models, reference, **dict(TINY, table2=False))
+    evaluation.evaluate(faces[:2], NAMES[:2], *models, cheaper, **dict(TINY, table2=False, learning_rate=0.03))
+    settings = json.loads((cheaper / "settings.json").read_text())
+    (cheaper / "settings.json").write_text(json.dumps(dict(settings, budget=["lab"])))
+    path = reports.batch_files(cheaper)[0]
+    path.write_text(json.dumps(dict(json.loads(path.read_text()), seconds=10 ** 400)))
+    reports.write_reports(reference, beside=cheaper)
+    summary = (reference / "summary.md").read_text()
+    assert "**The price of the 2 + 2 steps budget** (compute time not recorded for every batch):" in summary
+
+
+def test_a_refused_price_leaves_the_baselines_as_they_were(cli_run, small_celeba, tmp_path):
+    other_seed = tmp_path / "other-seed"
+    assert main(["evaluate", "--data", str(small_celeba), "--n", "3", "--patterns", "6", "--budget", "lab", "--steps",
+                 "1", "--batch-size", "3", "--no-table2", "--seed", "1", "--out", str(other_seed)]) == 0
+    (cli_run / "baselines.json").unlink()  # stale or missing: --report-only would compute it
+    assert main(["evaluate", "--report-only", "--out", str(cli_run), "--beside", str(other_seed)]) == 2
+    assert not (cli_run / "baselines.json").exists()
+
+
+def test_a_price_of_faces_recorded_at_no_common_count_says_it_matched_names_only(faces, models, tmp_path, capsys):
+    reference, cheaper = tmp_path / "reference", tmp_path / "cheaper"
+    evaluation.evaluate(faces, NAMES, *models, reference, **dict(TINY, table2=False))  # made at 4 from the start
+    evaluation.evaluate(faces[:2], NAMES[:2], *models, cheaper, **dict(TINY, table2=False, learning_rate=0.03))
+    capsys.readouterr()
+    reports.write_reports(reference, beside=cheaper)
+    assert "matched by file name only" in capsys.readouterr().out

@@ -325,24 +325,20 @@ def test_a_damaged_summary_is_kept_aside_and_rebuilt(tmp_path, capsys):
     assert (out / "metrics.json.damaged").read_text() == '{"half' and (out / "metrics.json.damaged-2").read_text() == "[]"
 
 
-def test_folder_moment_makes_a_second_holder_wait_and_leaves_no_file(tmp_path):
-    """Two shards growing one run: the second reads settings.json only after the first wrote it."""
-    import threading
-    import time
+def test_folder_moment_excludes_another_process_then_lets_it_in_and_leaves_no_file(tmp_path):
+    """Two shards growing one run: the second waits for the first (here: gives up, named, after its
+    wait), nests in its own process, and finds the lock gone once the first let go."""
+    import subprocess
+    import sys
 
     from inpaintkit import storage
 
-    order = []
-
-    def second():
-        with storage.folder_moment(tmp_path):
-            order.append("second")
-
-    with storage.folder_moment(tmp_path):
-        waiting = threading.Thread(target=second)
-        waiting.start()
-        time.sleep(0.3)
-        order.append("first done")
-    waiting.join(10)
-    assert order == ["first done", "second"]
+    other = [sys.executable, "-c", "import sys; from inpaintkit import storage\n"
+             "with storage.folder_moment(sys.argv[1], 'the other shard', wait=0.5): print('in')", str(tmp_path)]
+    with storage.folder_moment(tmp_path, "this shard"):
+        with storage.folder_moment(tmp_path, "this shard, nested"):
+            refused = subprocess.run(other, capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0 and "FolderBusy" in refused.stderr and "this shard" in refused.stderr
+    admitted = subprocess.run(other, capture_output=True, text=True, timeout=120)
+    assert admitted.returncode == 0 and admitted.stdout.strip() == "in"
     assert list(tmp_path.iterdir()) == []
