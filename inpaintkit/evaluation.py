@@ -37,7 +37,7 @@ from .masks import PATTERNS, make_mask, pattern
 from .metrics import METRICS, image_metrics
 from .pipeline import fig8
 from .refinement import DEFAULT_INIT
-from .reports import (GROWN_FROM, RUN_KEYS, SCHEMA, SIZE_KEYS, baselines_match, batch_files, collect, read_baselines, read_batch,
+from .reports import (GROWN_FROM, RUN_KEYS_BUT_SIZE, SCHEMA, baselines_match, batch_files, collect, read_baselines, read_batch,
                       read_settings, settings_differences)
 from .shortcomings import shortcoming_measures
 from .storage import atomic_create_text, atomic_write_text, check_writable, folder_moment, writer_lock
@@ -278,7 +278,7 @@ def _resume_or_start(out: Path, settings: dict, faces, names, grow: bool = True)
                              f"{settings['weights'][:16]}…): pick another --out, or delete it to evaluate these "
                              "weights")
         differ = settings_differences(saved, settings)
-        growing = bool(differ) and not settings_differences(saved, settings, keys=_NOT_SIZE)
+        growing = bool(differ) and not settings_differences(saved, settings, keys=RUN_KEYS_BUT_SIZE)
         if differ and not growing:
             raise InputError(f"{out} holds a run with other settings ({'; '.join(differ)}); resume it with its own "
                              "settings or pick another --out")
@@ -296,10 +296,6 @@ def _resume_or_start(out: Path, settings: dict, faces, names, grow: bool = True)
             atomic_write_text(settings_file, json.dumps(grown, indent=2))
             print(f"note: {out} grows from {saved['n']} to {settings['n']} faces; its {len(batch_files(out))} "
                   "finished batches are kept")
-
-
-# The settings a run may change by growing: how many faces, and so which.
-_NOT_SIZE = tuple(key for key in RUN_KEYS if key not in SIZE_KEYS)
 
 
 def _grown_settings(out: Path, saved: dict, settings: dict, faces) -> dict:

@@ -25,7 +25,7 @@ from .shortcomings import MEASURES, before_after
 from .storage import atomic_write_text
 
 __all__ = ["BASELINES", "BEFORE_THE_KEY", "DELTA_FORMATS", "GROWN_FROM", "NOTE_KEYS", "PAPER_TABLE1", "PAPER_TABLE2",
-           "README_END", "README_START", "RUN_KEYS", "SCHEMA", "SIZE_KEYS", "STAGES", "baseline_maes",
+           "README_END", "README_START", "RUN_KEYS", "RUN_KEYS_BUT_SIZE", "SCHEMA", "SIZE_KEYS", "STAGES", "baseline_maes",
            "baselines_markdown", "baselines_match", "batch_files", "block_markers", "bootstrap_ci", "budget_price",
            "budget_price_markdown", "by_pattern", "check_beside", "check_record_target", "collect", "consistency_markdown",
            "deltas_markdown", "effect_size_summary", "effect_sizes", "findings_markdown", "grown_from",
@@ -155,6 +155,8 @@ NOTE_KEYS = ("schema", "data", "budget", "n_asked")
 # every run it grew from, and a batch carrying one of them belongs to the grown run.
 GROWN_FROM = "grown_from"
 SIZE_KEYS = ("n", "faces")
+# What a batch of a smaller run the folder grew from still shares with the folder's run.
+RUN_KEYS_BUT_SIZE = tuple(key for key in RUN_KEYS if key not in SIZE_KEYS)
 # The value a key had in runs recorded before the key existed (the kit could only do this then).
 # (settings.json recorded the learning rate only when it was not the paper's, and had no
 # precision before bfloat16 existed.)
@@ -326,7 +328,7 @@ def _check_batches_agree(out: Path, paths, batches, settings: dict | None) -> No
                                  f"{out / 'batches'} and run the evaluation again to recompute it")
             continue
         # A batch of a smaller run this one grew from differs only in n and faces (the run's, not the batch's).
-        keys = tuple(k for k in RUN_KEYS if k not in SIZE_KEYS) if grown_from(settings, recorded) else RUN_KEYS
+        keys = RUN_KEYS_BUT_SIZE if grown_from(settings, recorded) else RUN_KEYS
         differ = settings_differences(reference, recorded, keys)
         if differ:
             raise InputError(f"batch file {path} was made with other settings than the run in {out} "
@@ -555,6 +557,11 @@ def write_reports(out, beside=None) -> dict:
     return run
 
 
+def _faces_by_count(settings: dict) -> dict[int, str | None]:
+    """The sha256 of a run's first n faces for every n it records: its own and those it grew from."""
+    return {settings["n"]: settings.get("faces"), **{size["n"]: size["faces"] for size in settings.get(GROWN_FROM, [])}}
+
+
 # What must be equal for a price to compare the same holes and starts through the same generator.
 _SAME_FOR_A_PRICE = ("partition", "seed", "weights", "precision", "refine_init")
 
@@ -580,9 +587,7 @@ def _cheaper_run(out: Path, run: dict, settings: dict, beside: Path, quiet: bool
                          f"({'; '.join(differ)}): its price would compare other holes, starts or generators")
     # Where both record the pixels of the same number of first faces, they must be the same faces
     # (names alone pass the same file names from another folder).
-    ours = {settings["n"]: settings.get("faces"), **{size["n"]: size["faces"] for size in settings.get(GROWN_FROM, [])}}
-    theirs = {other_settings["n"]: other_settings.get("faces"),
-              **{size["n"]: size["faces"] for size in other_settings.get(GROWN_FROM, [])}}
+    ours, theirs = _faces_by_count(settings), _faces_by_count(other_settings)
     shared = [n for n in sorted(set(ours) & set(theirs)) if ours[n] and theirs[n]]
     for n in shared:
         if ours[n] != theirs[n]:
